@@ -48,6 +48,7 @@ public final class PaymentServerMain implements Callable<Integer> {
   int maxReferences;
 
   private final CountDownLatch stop = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
 
   /** The validated settings from the parsed options. */
   public PaymentConfig config() {
@@ -84,11 +85,23 @@ public final class PaymentServerMain implements Callable<Integer> {
       log.info("payment service listening on {} (WSDL {}?wsdl), approve-probability={}, seed={}",
           server.url(), server.url(), config.approveProbability(),
           config.seed() == null ? "random" : config.seed());
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "payment-shutdown"));
+      Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "payment-shutdown"));
       stop.await();
       log.info("payment service stopping");
+    } finally {
+      stopped.countDown();
     }
     return 0;
+  }
+
+  /** Shutdown hook: lets {@link #call} close the server, waiting a bounded time for it. */
+  private void stopAndWait() {
+    stop.countDown();
+    try {
+      stopped.await(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** A command line reading defaults from {@code env} (and the {@code .env} it names). */
