@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * The decision of every request with a reference is remembered, the newest {@code maxReferences}
- * of them (least recently used evicted). Logs one line per authorization with the card masked.
+ * of them (least recently used evicted). A reference reused for another card or amount still gets
+ * its remembered decision, logged as a warning and counted. Logs one line per authorization with
+ * the card masked.
  *
  * <p>Thread-safe: one lock serialises the reference lookup, the draw and the remembering, so
  * concurrent calls with one reference agree and, for a fixed seed, the n-th drawing call gets
@@ -30,9 +32,13 @@ public final class PaymentAuthorizer {
   private final double approveProbability;
   private final RandomGenerator random;
   private final Clock clock;
-  private final Map<String, Decision> remembered;
+  private final Map<String, Remembered> remembered;
   private long approved;
   private long declined;
+  private long mismatchedReferences;
+
+  /** A remembered decision and a hash of the card and amount it was made for. */
+  private record Remembered(Decision decision, int details) {}
 
   /**
    * @param approveProbability probability in [0, 1] that a drawn decision approves
@@ -54,7 +60,7 @@ public final class PaymentAuthorizer {
     this.clock = clock;
     this.remembered = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Decision> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
         return size() > maxReferences;
       }
     };
@@ -64,11 +70,19 @@ public final class PaymentAuthorizer {
   public Decision authorize(AuthorizationRequest request) {
     String reason;
     Decision decision;
+    int details = java.util.Objects.hash(request.cardDigits(), request.amount());
     synchronized (this) {
-      Decision known = request.reference() == null ? null : remembered.get(request.reference());
+      Remembered known = request.reference() == null ? null : remembered.get(request.reference());
       if (known != null) {
-        decision = known;
-        reason = "remembered";
+        decision = known.decision();
+        if (known.details() == details) {
+          reason = "remembered";
+        } else {
+          // Still the same decision (a reference never flips), but the caller reused a
+          // purchase id for another card or amount: almost certainly a bug worth seeing.
+          reason = "remembered-other-card-or-amount";
+          mismatchedReferences++;
+        }
       } else {
         if (YearMonth.now(clock.withZone(java.time.ZoneOffset.UTC))
             .isAfter(request.expiration())) {
@@ -80,7 +94,7 @@ public final class PaymentAuthorizer {
           reason = "random";
         }
         if (request.reference() != null) {
-          remembered.put(request.reference(), decision);
+          remembered.put(request.reference(), new Remembered(decision, details));
         }
       }
       if (decision == Decision.APPROVED) {
@@ -89,9 +103,15 @@ public final class PaymentAuthorizer {
         declined++;
       }
     }
-    log.info("authorize card={} amount={} reference={} decision={} reason={}",
-        request.maskedCard(), request.amount().toPlainString(),
-        printable(request.reference()), decision, reason);
+    if (reason.startsWith("remembered-")) {
+      log.warn("authorize card={} amount={} reference={} decision={} reason={}",
+          request.maskedCard(), request.amount().toPlainString(),
+          printable(request.reference()), decision, reason);
+    } else {
+      log.info("authorize card={} amount={} reference={} decision={} reason={}",
+          request.maskedCard(), request.amount().toPlainString(),
+          printable(request.reference()), decision, reason);
+    }
     return decision;
   }
 
@@ -104,6 +124,11 @@ public final class PaymentAuthorizer {
   /** Number of decisions remembered by reference now. */
   public synchronized int rememberedCount() {
     return remembered.size();
+  }
+
+  /** Requests whose reference was first decided for another card or amount. */
+  public synchronized long mismatchedReferenceCount() {
+    return mismatchedReferences;
   }
 
   /** Approvals so far (including remembered ones). */

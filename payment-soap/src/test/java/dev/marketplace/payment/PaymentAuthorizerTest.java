@@ -89,6 +89,17 @@ class PaymentAuthorizerTest {
   }
 
   @Test
+  void referenceReusedForAnotherAmountKeepsItsDecisionAndIsCounted() {
+    PaymentAuthorizer a = new PaymentAuthorizer(0.5, new Random(5), CLOCK, 10);
+    Decision first = a.authorize(request("12/30", "p"));
+    AuthorizationRequest other = AuthorizationRequest.parse("Ada", "4111111111111111", "12/30",
+        "123", new BigDecimal("99.00"), "p");
+    assertThat(a.authorize(other)).isEqualTo(first);
+    assertThat(a.authorize(request("12/30", "p"))).isEqualTo(first);
+    assertThat(a.mismatchedReferenceCount()).isEqualTo(1);
+  }
+
+  @Test
   void rememberedReferencesAreBoundedLeastRecentlyUsedFirst() {
     PaymentAuthorizer a = new PaymentAuthorizer(0.5, new Random(3), CLOCK, 3);
     a.authorize(request("12/30", "a"));
