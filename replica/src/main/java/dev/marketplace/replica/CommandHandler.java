@@ -29,9 +29,10 @@ public interface CommandHandler<C> {
   long commandTimeMillis(C command);
 
   /**
-   * Applies the command in {@code tx} (inside a savepoint) and returns the success payload. A
-   * {@link CommandRejectedException} rolls the command's changes back and becomes its result; an
-   * {@link SQLException} is fatal for the replica.
+   * Applies the command in {@code tx} (inside a savepoint) and returns its result. A thrown
+   * {@link CommandRejectedException} rolls the command's changes back and becomes its result; a
+   * returned error result keeps the changes (e.g. to remember a first rejection). An {@link
+   * SQLException} is fatal for the replica.
    */
-  byte[] apply(Connection tx, C command) throws SQLException, CommandRejectedException;
+  CommandResult apply(Connection tx, C command) throws SQLException, CommandRejectedException;
 }

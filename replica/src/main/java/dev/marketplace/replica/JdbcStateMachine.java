@@ -241,9 +241,9 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   private byte[] applyOne(Connection c, C parsed) throws SQLException {
     Savepoint sp = c.setSavepoint();
     try {
-      byte[] payload = handler.apply(c, parsed);
+      CommandResult result = handler.apply(c, parsed);
       c.releaseSavepoint(sp);
-      return CommandResult.ok(payload).encode();
+      return result.encode();
     } catch (CommandRejectedException e) {
       c.rollback(sp);
       c.releaseSavepoint(sp);

@@ -40,6 +40,7 @@ public final class SingleNodeReplication implements Replication {
    * @param memberId this replica's id (for status)
    * @param maxBatch the most commands applied in one transaction (>= 1)
    * @param onFatal called once, from the apply thread, after a fatal apply failure
+   *     (before the affected futures fail)
    */
   public SingleNodeReplication(int memberId, int maxBatch, Consumer<Throwable> onFatal) {
     if (maxBatch < 1) {
@@ -143,13 +144,16 @@ public final class SingleNodeReplication implements Replication {
         } catch (RuntimeException e) {
           fatal = e;
           log.error("fatal apply failure; replica {} stops", memberId, e);
-          ReplicationUnavailableException ue =
-              new ReplicationUnavailableException("replica stopped after a fatal error", e);
-          for (Pending p : batch) {
-            p.result().completeExceptionally(ue);
+          try {
+            onFatal.accept(e);
+          } finally {
+            ReplicationUnavailableException ue =
+                new ReplicationUnavailableException("replica stopped after a fatal error", e);
+            for (Pending p : batch) {
+              p.result().completeExceptionally(ue);
+            }
+            drainFailing();
           }
-          drainFailing();
-          onFatal.accept(e);
           return;
         }
         for (int i = 0; i < batch.size(); i++) {

@@ -36,7 +36,7 @@ final class KvHandler implements CommandHandler<String[]> {
   }
 
   @Override
-  public byte[] apply(Connection tx, String[] c) throws SQLException, CommandRejectedException {
+  public CommandResult apply(Connection tx, String[] c) throws SQLException, CommandRejectedException {
     String op = c[2];
     if (op.startsWith("add:")) {
       try (PreparedStatement ps = tx.prepareStatement(
@@ -45,7 +45,7 @@ final class KvHandler implements CommandHandler<String[]> {
         ps.setString(1, op.substring(4));
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          return Long.toString(rs.getLong(1)).getBytes(StandardCharsets.UTF_8);
+          return CommandResult.ok(Long.toString(rs.getLong(1)).getBytes(StandardCharsets.UTF_8));
         }
       }
     }
@@ -57,7 +57,7 @@ final class KvHandler implements CommandHandler<String[]> {
         ps.setBytes(2, new byte[] {0, 1, 2, (byte) 255});
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          return Long.toString(rs.getLong(1)).getBytes(StandardCharsets.UTF_8);
+          return CommandResult.ok(Long.toString(rs.getLong(1)).getBytes(StandardCharsets.UTF_8));
         }
       }
     }
