@@ -70,6 +70,10 @@ public final class LocalClusterMain {
     @Option(names = "--pg-port", defaultValue = "54329", description = "Port of our own PostgreSQL.")
     int pgPort;
 
+    @Option(names = "--start-timeout-seconds", defaultValue = "180",
+        description = "How long 'await' waits for every health check.")
+    int startTimeoutSeconds;
+
     @Option(names = "--child-java-opts", defaultValue = "-XX:+UseSerialGC -Xms64m -Xmx384m")
     String childJavaOpts;
 
@@ -146,14 +150,11 @@ public final class LocalClusterMain {
   static final class Await implements Callable<Integer> {
     @Mixin Options options;
 
-    @Option(names = "--timeout-seconds", defaultValue = "180")
-    int timeoutSeconds;
-
     @Override
     public Integer call() throws Exception {
       ClusterConfig cfg = options.config();
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.startTimeoutSeconds);
       List<URI> pending = new ArrayList<>(Topology.readyUrls(cfg));
       Path pidFile = cfg.dataDir().resolve("supervisor.pid");
       while (!pending.isEmpty()) {
@@ -166,7 +167,7 @@ public final class LocalClusterMain {
           return 1;
         }
         if (System.nanoTime() > deadline) {
-          System.err.println("not healthy after " + timeoutSeconds + " s: " + pending);
+          System.err.println("not healthy after " + options.startTimeoutSeconds + " s: " + pending);
           System.err.println("logs: " + cfg.dataDir().resolve("logs"));
           return 1;
         }
