@@ -319,10 +319,10 @@ public final class SegmentedLogStorage implements LogStorage {
       }
       s.add(term, pos);
       pos += Frame.HEADER + len;
+      s.size = pos;
       expectIndex++;
       prevTerm = term;
     }
-    s.size = pos;
     return null;
   }
 
