@@ -39,7 +39,16 @@ public record RecoveryReport(
    * @param droppedBytes bytes removed (file length before minus {@code firstBadOffset})
    * @param lastValidIndex index of the last entry kept in the log (may be in an earlier segment)
    * @param reason why the frame at {@code firstBadOffset} was rejected
+   * @param validFrameFollows true when a frame that verifies (CRC and a later index) was found in
+   *     the dropped bytes: the damage was not just a torn tail, and entries that had been synced
+   *     may have been lost (a crash cannot produce this unless writes reached disk out of order;
+   *     bit rot can). Logged as an error.
    */
   public record Truncation(
-      Path file, long firstBadOffset, long droppedBytes, long lastValidIndex, String reason) {}
+      Path file,
+      long firstBadOffset,
+      long droppedBytes,
+      long lastValidIndex,
+      String reason,
+      boolean validFrameFollows) {}
 }

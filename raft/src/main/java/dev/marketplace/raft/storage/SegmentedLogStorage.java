@@ -225,14 +225,18 @@ public final class SegmentedLogStorage implements LogStorage {
       if (bad != null) {
         long fileSize = s.ch.size();
         String reason = zeroFrom(s.ch, bad.offset) ? "zero-filled tail" : bad.reason;
+        long lastValid = s.count > 0 ? s.end() : st - 1;
+        long follow = validFrameAfter(s.ch, bad.offset + 1, lastValid);
+        if (follow >= 0) reason += "; a valid later frame follows at offset " + follow;
         s.ch.truncate(bad.offset);
         s.ch.force(true);
-        long lastValid = s.count > 0 ? s.end() : st - 1;
         RecoveryReport.Truncation t =
             new RecoveryReport.Truncation(
-                s.path, bad.offset, fileSize - bad.offset, lastValid, reason);
+                s.path, bad.offset, fileSize - bad.offset, lastValid, reason, follow >= 0);
         truncations.add(t);
-        LOG.log(Level.WARNING, "truncated torn/corrupt tail of the log: " + t);
+        LOG.log(
+            follow >= 0 ? Level.ERROR : Level.WARNING,
+            "truncated torn/corrupt tail of the log: " + t);
       }
     }
 
@@ -324,6 +328,28 @@ public final class SegmentedLogStorage implements LogStorage {
       prevTerm = term;
     }
     return null;
+  }
+
+  /**
+   * Looks in the bytes from {@code from} on for a frame that verifies and carries an index above
+   * {@code lastValid}; returns its offset or -1. Only used on the damaged tail of the open
+   * segment, to tell a torn write from damage in the middle.
+   */
+  private static long validFrameAfter(FileChannel ch, long from, long lastValid)
+      throws IOException {
+    long n = ch.size() - from;
+    if (n < Frame.HEADER || n > (256L << 20)) return -1;
+    ByteBuffer b = ByteBuffer.allocate((int) n);
+    FileIo.readFully(ch, b, from);
+    byte[] a = b.array();
+    for (int p = 0; p + Frame.HEADER <= a.length; p++) {
+      int len = b.getInt(p);
+      if (len < 0 || len > a.length - p - Frame.HEADER) continue;
+      long index = b.getLong(p + 8);
+      if (index <= lastValid || index > lastValid + (1L << 32)) continue;
+      if (Frame.crc(a, p, len) == b.getInt(p + 4)) return from + p;
+    }
+    return -1;
   }
 
   private static boolean zeroFrom(FileChannel ch, long from) throws IOException {

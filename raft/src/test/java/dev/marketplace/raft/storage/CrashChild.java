@@ -48,7 +48,7 @@ public final class CrashChild {
         hsTerm = s.hardState().term();
         System.out.println("synced " + (next - 1) + " " + hsTerm);
         if (rnd.nextInt(50) == 0 && next > 200) {
-          long at = next - 1 - rnd.nextInt(100);
+          long at = Math.max(s.snapshot().index(), next - 1 - rnd.nextInt(100));
           s.saveSnapshot(new SnapshotMeta(at, 1, List.of(1, 2, 3)), snapshotData(at));
         }
       }

@@ -70,7 +70,10 @@ class SegmentedLogStorageCrashTest {
         }
       }
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(ctx).isTrue();
-      assertThat(lines).as("child died before the kill; " + ctx).isGreaterThanOrEqualTo(killAfter);
+      if (lines < killAfter) {
+        throw new AssertionError(
+            "child died before the kill; " + ctx + "\n" + Files.readString(err));
+      }
       mustHave = Math.max(mustHave, synced);
       try (SegmentedLogStorage s = new SegmentedLogStorage(dir, CrashChild.SEGMENT_BYTES)) {
         assertThat(s.lastIndex()).as(ctx).isGreaterThanOrEqualTo(mustHave);

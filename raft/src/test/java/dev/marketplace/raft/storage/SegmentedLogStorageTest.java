@@ -147,6 +147,35 @@ class SegmentedLogStorageTest {
   }
 
   @Test
+  void corruptionInsideTheOpenSegmentIsCutButFlaggedAsMoreThanATornWrite() throws Exception {
+    writeSingleSegment(6);
+    Path seg = openSegment();
+    byte[] b = Files.readAllBytes(seg);
+    int second = Frame.HEADER + DATA;
+    b[second + Frame.HEADER + 3] ^= 0x10; // data of entry 2; entries 3..5 are intact
+    Files.write(seg, b);
+    try (SegmentedLogStorage s = new SegmentedLogStorage(dir)) {
+      assertThat(s.lastIndex()).isEqualTo(1);
+      RecoveryReport.Truncation t = s.recoveryReport().truncations().get(0);
+      assertThat(t.firstBadOffset()).isEqualTo(second);
+      assertThat(t.droppedBytes()).isEqualTo(4L * (Frame.HEADER + DATA));
+      assertThat(t.validFrameFollows()).isTrue();
+      assertThat(t.reason()).contains("CRC mismatch").contains("offset " + 2 * second);
+    }
+  }
+
+  @Test
+  void tornTailIsNotFlaggedAsDamageInTheMiddle() throws Exception {
+    writeSingleSegment(6);
+    Path seg = openSegment();
+    byte[] b = Files.readAllBytes(seg);
+    Files.write(seg, Arrays.copyOf(b, b.length - 7));
+    try (SegmentedLogStorage s = new SegmentedLogStorage(dir)) {
+      assertThat(s.recoveryReport().truncations().get(0).validFrameFollows()).isFalse();
+    }
+  }
+
+  @Test
   void corruptionInsideAClosedSegmentFailsLoudlyNamingFileAndOffset() throws Exception {
     try (SegmentedLogStorage s = new SegmentedLogStorage(dir, SEGMENT)) {
       s.append(entries(1, 41, 1));
