@@ -12,8 +12,8 @@ import java.util.Random;
  * The child process of {@link SegmentedLogStorageCrashTest}: opens the storage in {@code args[0]},
  * then appends and syncs random-sized batches forever, printing {@code synced <lastIndex>
  * <termOfLast> <hardStateTerm>} after each sync returned. Now and then it also overwrites a suffix
- * with a higher term (printing {@code truncate <index>} first), saves a hard state and a snapshot (which compacts). The parent kills it at a
- * random moment. Entry contents are a pure function of index and term ({@link #expected}), so the
+ * with a higher term (printing {@code truncate <index>} first), saves a hard state and a snapshot
+ * (which compacts). The parent kills it at a random moment. Entry contents are a pure function of index and term ({@link #expected}), so the
  * parent can check every surviving entry.
  */
 public final class CrashChild {
