@@ -16,12 +16,11 @@ public final class Converters {
   public static final class Money implements ITypeConverter<String> {
     @Override
     public String convert(String value) {
-      BigDecimal d;
-      try {
-        d = new BigDecimal(value.strip());
-      } catch (NumberFormatException e) {
+      String v = value.strip();
+      if (!v.matches("[0-9]{1,13}(\\.[0-9]{0,20})?")) {
         throw new TypeConversionException("'" + value + "' is not an amount like 19.99");
       }
+      BigDecimal d = new BigDecimal(v.endsWith(".") ? v + "0" : v);
       if (d.stripTrailingZeros().scale() > 2) {
         throw new TypeConversionException("'" + value + "' has more than two decimals");
       }
