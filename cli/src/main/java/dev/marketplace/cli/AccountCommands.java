@@ -21,8 +21,8 @@ public final class AccountCommands {
       description = "Create an account (then use login).",
       footerHeading = "%nExamples:%n",
       footer = {
-        "  ${ROOT-COMMAND-NAME} create-account --username ann --name \"Ann Smith\"   (asks for"
-            + " the password)",
+        "  ${ROOT-COMMAND-NAME} create-account --username ann --name \"Ann Smith\"",
+        "      (asks for the password)",
         "  ${ROOT-COMMAND-NAME} create-account --username ann --password s3cret! --name Ann"
       })
   public static final class CreateAccount extends ApiCommand {
@@ -59,8 +59,8 @@ public final class AccountCommands {
       footerHeading = "%nExamples:%n",
       footer = {
         "  ${ROOT-COMMAND-NAME} login --username ann            (asks for the password)",
-        "  ${ROOT-COMMAND-NAME} --session-file /tmp/ann.session login --username ann"
-            + " --password s3cret!"
+        "  ${ROOT-COMMAND-NAME} --session-file /tmp/ann.session login --username ann \\",
+        "      --password s3cret!"
       })
   public static final class Login extends ApiCommand {
     @Option(names = "--username", required = true, description = "Your user name.")

@@ -201,7 +201,7 @@ public final class ApiClient {
         throw ApiException.unavailable(
             "no " + what + " answered after " + attempts + " attempt(s) in "
                 + Duration.ofNanos(now - start).toMillis() + " ms; tried: "
-                + String.join("; ", failures));
+                + summarize(failures));
       }
       index = (index + 1) % n;
       if (attempts % n == 0) {
@@ -254,6 +254,15 @@ public final class ApiClient {
         return Duration.ZERO; // HTTP-date form: ignored, the normal back-off applies
       }
     }).orElse(Duration.ZERO);
+  }
+
+  /** Joins failure messages, counting repeats: {@code a:1: connection refused (x3)}. */
+  private static String summarize(List<String> failures) {
+    java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+    failures.forEach(f -> counts.merge(f, 1, Integer::sum));
+    List<String> parts = new ArrayList<>();
+    counts.forEach((f, c) -> parts.add(c == 1 ? f : f + " (x" + c + ")"));
+    return String.join("; ", parts);
   }
 
   private static Duration max(Duration a, Duration b) {

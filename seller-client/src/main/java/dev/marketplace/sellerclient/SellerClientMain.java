@@ -65,18 +65,19 @@ public final class SellerClientMain {
       },
       footerHeading = "%nExit codes:%n",
       footer = {
-        "  0 ok, 1 other error, 2 usage, 3 invalid input (400), 4 not logged in/not yours"
-            + " (401/403),",
-        "  5 not found (404), 6 conflict (409), 7 payment declined (402), 8 no server available.",
+        "  0 ok, 1 other error, 2 usage, 3 invalid input (400),",
+        "  4 not logged in or not yours (401/403), 5 not found (404), 6 conflict (409),",
+        "  7 payment declined (402), 8 no server available.",
         "",
         "Examples:",
         "  export SELLER_SERVERS=127.0.0.1:8081,127.0.0.1:8082",
         "  seller-client create-account --username ann --name Ann",
         "  seller-client login --username ann",
-        "  seller-client list-item --name Lamp --category 3 --keywords desk,light"
-            + " --condition NEW --price 19.99 --quantity 5",
+        "  seller-client list-item --name Lamp --category 3 --keywords desk,light \\",
+        "      --condition NEW --price 19.99 --quantity 5",
         "  seller-client my-items --json",
-        "  seller-client set-price 3-17 17.50"
+        "  seller-client set-price 3-17 17.50",
+        "  seller-client                      (interactive shell)"
       })
   public static final class Root extends ClientRoot {
     @Option(

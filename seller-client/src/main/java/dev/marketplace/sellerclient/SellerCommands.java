@@ -38,8 +38,8 @@ public final class SellerCommands {
       description = "Put an item up for sale.",
       footerHeading = "%nExamples:%n",
       footer = {
-        "  seller-client list-item --name \"Desk lamp\" --category 3 --keywords desk,light"
-            + " --condition NEW --price 19.99 --quantity 5"
+        "  seller-client list-item --name \"Desk lamp\" --category 3 \\",
+        "      --keywords desk,light --condition NEW --price 19.99 --quantity 5"
       })
   public static final class ListItem extends ApiCommand {
     @Option(names = "--name", required = true, description = "Item name, 1-32 chars.")
