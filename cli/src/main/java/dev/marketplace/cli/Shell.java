@@ -169,8 +169,19 @@ public final class Shell {
   }
 
   private String ask(String label, boolean required, String description) {
-    String hint = description.isEmpty() ? "" : " - " + description;
-    ctx.out().print("  " + label + (required ? "" : " (optional)") + hint + ": ");
+    List<String> notes = new ArrayList<>();
+    String d = description.strip();
+    if (d.endsWith(".")) {
+      d = d.substring(0, d.length() - 1);
+    }
+    if (!d.isEmpty()) {
+      notes.add(d);
+    }
+    if (!required) {
+      notes.add("optional");
+    }
+    ctx.out().print("  " + label + (notes.isEmpty() ? "" : " (" + String.join(", ", notes) + ")")
+        + ": ");
     ctx.out().flush();
     String line = ctx.readLine();
     return line == null ? null : line.strip();
