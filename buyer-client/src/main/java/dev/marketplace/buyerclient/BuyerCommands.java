@@ -42,10 +42,10 @@ public final class BuyerCommands {
   }
 
   /** {@code search}: {@code GET /items?category=N&keywords=a,b}. */
-  @Command(name = "search", mixinStandardHelpOptions = true,
+  @Command(name = "search",
       description = "Search items for sale by category and keywords.",
       footerHeading = "%nExamples:%n",
-      footer = {"  buyer-client search --category 3", 
+      footer = {"  buyer-client search --category 3",
         "  buyer-client search --category 3 --keywords desk,lamp --json"})
   public static final class Search extends ApiCommand {
     @Option(names = "--category", required = true, description = "Category 0-9.")
@@ -69,7 +69,7 @@ public final class BuyerCommands {
   }
 
   /** {@code item}: {@code GET /items/{itemId}}. */
-  @Command(name = "item", mixinStandardHelpOptions = true,
+  @Command(name = "item",
       description = "Show one item.",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client item 3-17"})
   public static final class Item extends ApiCommand {
@@ -85,7 +85,7 @@ public final class BuyerCommands {
   }
 
   /** {@code cart}: {@code GET /cart}. */
-  @Command(name = "cart", mixinStandardHelpOptions = true,
+  @Command(name = "cart",
       description = "Show the shopping cart.",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client cart"})
   public static final class Cart extends ApiCommand {
@@ -97,7 +97,7 @@ public final class BuyerCommands {
   }
 
   /** {@code cart-add}: {@code POST /cart/items}. */
-  @Command(name = "cart-add", mixinStandardHelpOptions = true,
+  @Command(name = "cart-add",
       description = "Add units of an item to the cart.",
       footerHeading = "%nExamples:%n",
       footer = {"  buyer-client cart-add 3-17        (one unit)", "  buyer-client cart-add 3-17 2"})
@@ -119,7 +119,7 @@ public final class BuyerCommands {
   }
 
   /** {@code cart-remove}: {@code POST /cart/removals}. */
-  @Command(name = "cart-remove", mixinStandardHelpOptions = true,
+  @Command(name = "cart-remove",
       description = "Remove units of an item from the cart.",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client cart-remove 3-17 1"})
   public static final class CartRemove extends ApiCommand {
@@ -140,7 +140,7 @@ public final class BuyerCommands {
   }
 
   /** {@code cart-clear}: {@code DELETE /cart}. */
-  @Command(name = "cart-clear", mixinStandardHelpOptions = true,
+  @Command(name = "cart-clear",
       description = "Empty the cart.",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client cart-clear"})
   public static final class CartClear extends ApiCommand {
@@ -151,7 +151,7 @@ public final class BuyerCommands {
   }
 
   /** {@code cart-save}: {@code POST /cart/save}. */
-  @Command(name = "cart-save", mixinStandardHelpOptions = true,
+  @Command(name = "cart-save",
       description = "Keep the cart across logout and login.",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client cart-save"})
   public static final class CartSave extends ApiCommand {
@@ -162,7 +162,7 @@ public final class BuyerCommands {
   }
 
   /** {@code purchase}: {@code POST /purchases}. */
-  @Command(name = "purchase", mixinStandardHelpOptions = true,
+  @Command(name = "purchase",
       description = "Buy everything in the cart with a card.",
       footerHeading = "%nExamples:%n",
       footer = {
@@ -214,7 +214,7 @@ public final class BuyerCommands {
   }
 
   /** {@code purchases}: {@code GET /purchases}. */
-  @Command(name = "purchases", mixinStandardHelpOptions = true,
+  @Command(name = "purchases",
       description = "List your past purchases.",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client purchases"})
   public static final class Purchases extends ApiCommand {
@@ -244,7 +244,7 @@ public final class BuyerCommands {
   }
 
   /** {@code feedback}: {@code POST /feedback}. */
-  @Command(name = "feedback", mixinStandardHelpOptions = true,
+  @Command(name = "feedback",
       description = "Give thumbs up or down to an item you bought (once per item).",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client feedback 3-17 up"})
   public static final class Feedback extends ApiCommand {
@@ -264,7 +264,7 @@ public final class BuyerCommands {
   }
 
   /** {@code seller-rating}: {@code GET /sellers/{sellerId}/rating}. */
-  @Command(name = "seller-rating", mixinStandardHelpOptions = true,
+  @Command(name = "seller-rating",
       description = "Show a seller's rating.",
       footerHeading = "%nExamples:%n", footer = {"  buyer-client seller-rating s1"})
   public static final class SellerRating extends ApiCommand {

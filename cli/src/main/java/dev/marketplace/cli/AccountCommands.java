@@ -17,7 +17,7 @@ public final class AccountCommands {
   /** {@code create-account}: registers a new account (does not log in). */
   @Command(
       name = "create-account",
-      mixinStandardHelpOptions = true,
+
       description = "Create an account (then use login).",
       footerHeading = "%nExamples:%n",
       footer = {
@@ -54,7 +54,7 @@ public final class AccountCommands {
   /** {@code login}: opens a session and stores its token in the session file. */
   @Command(
       name = "login",
-      mixinStandardHelpOptions = true,
+
       description = "Log in; the session is kept in the session file for later commands.",
       footerHeading = "%nExamples:%n",
       footer = {
@@ -93,7 +93,7 @@ public final class AccountCommands {
   /** {@code logout}: ends the session on the server and removes the session file. */
   @Command(
       name = "logout",
-      mixinStandardHelpOptions = true,
+
       description = "Log out: end the session and remove the session file.",
       footerHeading = "%nExamples:%n",
       footer = {"  ${ROOT-COMMAND-NAME} logout"})

@@ -26,6 +26,9 @@ public abstract class ApiCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the server's JSON instead of a table.")
   boolean jsonOption;
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   private boolean authenticatedCall;
 
   @Override

@@ -7,7 +7,6 @@ import picocli.CommandLine.ParentCommand;
 /** The {@code shell} subcommand of both clients: starts the interactive {@link Shell}. */
 @Command(
     name = "shell",
-    mixinStandardHelpOptions = true,
     description = "Interactive mode: a numbered menu plus typed commands, read line by line.",
     footerHeading = "%nExamples:%n",
     footer = {
@@ -17,6 +16,10 @@ import picocli.CommandLine.ParentCommand;
     })
 public final class ShellCommand implements Callable<Integer> {
   @ParentCommand ClientRoot root;
+
+  @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true,
+      description = "Show this help and exit.")
+  boolean help;
 
   @Override
   public Integer call() {

@@ -22,7 +22,7 @@ public final class SellerCommands {
   public enum Condition { NEW, USED }
 
   /** {@code rating}: {@code GET /me/rating}. */
-  @Command(name = "rating", mixinStandardHelpOptions = true,
+  @Command(name = "rating",
       description = "Show your seller rating (thumbs up and down).",
       footerHeading = "%nExamples:%n", footer = {"  seller-client rating"})
   public static final class Rating extends ApiCommand {
@@ -34,7 +34,7 @@ public final class SellerCommands {
   }
 
   /** {@code list-item}: {@code POST /items}. */
-  @Command(name = "list-item", mixinStandardHelpOptions = true,
+  @Command(name = "list-item",
       description = "Put an item up for sale.",
       footerHeading = "%nExamples:%n",
       footer = {
@@ -77,7 +77,7 @@ public final class SellerCommands {
   }
 
   /** {@code my-items}: {@code GET /items}. */
-  @Command(name = "my-items", mixinStandardHelpOptions = true,
+  @Command(name = "my-items",
       description = "List your items.",
       footerHeading = "%nExamples:%n",
       footer = {"  seller-client my-items", "  seller-client my-items --json"})
@@ -90,7 +90,7 @@ public final class SellerCommands {
   }
 
   /** {@code set-price}: {@code PUT /items/{itemId}/price}. */
-  @Command(name = "set-price", mixinStandardHelpOptions = true,
+  @Command(name = "set-price",
       description = "Change an item's price.",
       footerHeading = "%nExamples:%n", footer = {"  seller-client set-price 3-17 17.50"})
   public static final class SetPrice extends ApiCommand {
@@ -111,7 +111,7 @@ public final class SellerCommands {
   }
 
   /** {@code set-quantity}: {@code PUT /items/{itemId}/quantity}. */
-  @Command(name = "set-quantity", mixinStandardHelpOptions = true,
+  @Command(name = "set-quantity",
       description = "Set the number of units for sale.",
       footerHeading = "%nExamples:%n", footer = {"  seller-client set-quantity 3-17 12"})
   public static final class SetQuantity extends ApiCommand {
@@ -131,7 +131,7 @@ public final class SellerCommands {
   }
 
   /** {@code remove-units}: {@code POST /items/{itemId}/removals}. */
-  @Command(name = "remove-units", mixinStandardHelpOptions = true,
+  @Command(name = "remove-units",
       description = "Withdraw units of an item from sale.",
       footerHeading = "%nExamples:%n", footer = {"  seller-client remove-units 3-17 2"})
   public static final class RemoveUnits extends ApiCommand {
