@@ -316,4 +316,34 @@ class SellerClientTest {
     assertThat(top.out()).contains("Exit codes:").contains("SELLER_SERVERS");
     assertThat(server.requests()).isEmpty();
   }
+
+  @Test
+  void timeoutsAndServersComeFromTheEnvironmentOrADotEnvFile() throws Exception {
+    StubServer stuck = StubServer.start(r -> Reply.hang());
+    servers.add(stuck);
+    routes.put("POST /sellers", Reply.json(201, "{\"id\":\"s1\"}"));
+    Path dotEnv = dir.resolve("client.env");
+    Files.writeString(dotEnv, "SELLER_SERVERS=" + stuck.hostPort() + "," + server.hostPort()
+        + "\nCLIENT_REQUEST_TIMEOUT_MS=300\n");
+    Result r = new CliHarness(SellerClientMain::run, Map.of("MARKETPLACE_ENV_FILE",
+        dotEnv.toString(), "SELLER_SESSION_FILE", sessionFile.toString()))
+        .run("create-account", "--username", "a", "--password", "secret1", "--name", "A");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(server.only().header("Idempotency-Key"))
+        .isEqualTo(stuck.only().header("Idempotency-Key"));
+    Result badEnv = new CliHarness(SellerClientMain::run, Map.of("MARKETPLACE_ENV_FILE",
+        dir.resolve("missing.env").toString())).run("my-items");
+    assertThat(badEnv.exitCode()).isEqualTo(2);
+    assertThat(badEnv.err()).contains("MARKETPLACE_ENV_FILE");
+  }
+
+  @Test
+  void logoutWithNoServerReachableStillForgetsTheLocalSession() throws Exception {
+    loggedIn();
+    server.stop();
+    Result r = run("logout");
+    assertThat(r.exitCode()).isEqualTo(8);
+    assertThat(r.err()).contains("No server available").contains("removed anyway");
+    assertThat(Files.exists(sessionFile)).isFalse();
+  }
 }
