@@ -166,10 +166,11 @@ public final class BuyerCommands {
       description = "Buy everything in the cart with a card.",
       footerHeading = "%nExamples:%n",
       footer = {
-        "  buyer-client purchase      (asks for name, card number, expiration, security code)",
+        "  buyer-client purchase",
+        "      (asks for name, card number, expiration and security code)",
         "  buyer-client purchase --name \"Bob Brown\" --card 4111111111111111 \\",
         "      --expiration 12/29 --security-code 123",
-        "Card number and security code are read without echo when asked for on a terminal.",
+        "Card number and security code are read without echo on a terminal.",
         "The security code is asked for only when --card is not given."
       })
   public static final class Purchase extends ApiCommand {
