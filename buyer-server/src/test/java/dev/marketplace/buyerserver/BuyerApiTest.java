@@ -406,4 +406,39 @@ class BuyerApiTest {
     assertThat(buy(b, null).status()).isEqualTo(409);
     assertThat(stock(pen)).isEqualTo(5);
   }
+
+  @Test
+  void concurrentPurchasesOfTheLastUnitsNeverOversell() throws Exception {
+    String pen = listItem(1, "Pen", 150, 3);
+    int buyers = 6;
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < buyers; i++) {
+      String t = buyer("racer" + i);
+      assertThat(add(t, pen, 1).status()).isEqualTo(200);
+      tokens.add(t);
+    }
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(buyers);
+    try {
+      List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+      for (String t : tokens) {
+        results.add(pool.submit(() -> buy(t, "race").status()));
+      }
+      int created = 0;
+      int conflicts = 0;
+      for (var f : results) {
+        int status = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        if (status == 201) {
+          created++;
+        } else if (status == 409) {
+          conflicts++;
+        }
+      }
+      assertThat(created).isEqualTo(3);
+      assertThat(conflicts).isEqualTo(3);
+      assertThat(stock(pen)).isZero();
+      assertThat(payments.charges()).hasSize(3);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
