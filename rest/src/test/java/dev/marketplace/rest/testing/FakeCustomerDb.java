@@ -87,6 +87,11 @@ public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
   final State state;
   final Fakes.ReplicaControl control = new Fakes.ReplicaControl();
 
+  /** A fresh, empty shared state. */
+  public static State newState() {
+    return new State();
+  }
+
   public FakeCustomerDb(State state) {
     this.state = state;
   }
