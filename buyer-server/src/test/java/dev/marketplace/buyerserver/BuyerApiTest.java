@@ -441,4 +441,30 @@ class BuyerApiTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void everyEndpointRejectsMissingOrForgedTokensAndUnreadableBodies() {
+    String token = buyer("nia");
+    String[][] authed = {{"GET", "/cart"}, {"POST", "/cart/items"}, {"POST", "/cart/removals"},
+        {"DELETE", "/cart"}, {"POST", "/cart/save"}, {"POST", "/purchases"},
+        {"GET", "/purchases"}, {"POST", "/feedback"}};
+    for (String[] r : authed) {
+      assertProblem(http.send(r[0], r[1], null), 401);
+      assertProblem(http.send(r[0], r[1], null, bearer("forged")), 401);
+    }
+    String[] bodies = {"/buyers", "/sessions", "/cart/items", "/cart/removals", "/purchases",
+        "/feedback"};
+    for (String path : bodies) {
+      assertProblem(http.send("POST", path, "{", bearer(token)), 400);
+      assertProblem(http.send("POST", path, "", bearer(token)), 400);
+      assertProblem(http.send("POST", path, "{}", "Content-Type", "text/plain",
+          "Authorization", "Bearer " + token), 415);
+      assertProblem(http.send("POST", path, "{\"x\":\"" + "y".repeat(70_000) + "\"}",
+          bearer(token)), 413);
+      assertProblem(http.send("POST", path, "{\"unexpected\":1}", bearer(token)), 400,
+          "unexpected");
+    }
+    assertProblem(http.send("PUT", "/cart", "{}", bearer(token)), 405);
+    assertProblem(http.send("GET", "/nowhere", null), 404);
+  }
 }

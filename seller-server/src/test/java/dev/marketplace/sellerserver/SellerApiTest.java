@@ -290,4 +290,33 @@ class SellerApiTest {
     assertProblem(http.send("POST", "/sellers",
         "{\"username\":\"z\",\"password\":\"secret1\",\"name\":\"N\"}"), 503);
   }
+
+  @Test
+  void everyEndpointRejectsMissingOrForgedTokensAndUnreadableBodies() {
+    String token = signUpAndLogin("kai");
+    createLamp(token);
+    String[][] authed = {{"GET", "/me/rating"}, {"POST", "/items"}, {"GET", "/items"},
+        {"PUT", "/items/3-1/price"}, {"PUT", "/items/3-1/quantity"},
+        {"POST", "/items/3-1/removals"}, {"DELETE", "/sessions/current"}};
+    for (String[] r : authed) {
+      assertProblem(http.send(r[0], r[1], null), 401);
+      if (!r[1].equals("/sessions/current")) {
+        assertProblem(http.send(r[0], r[1], null, bearer("forged")), 401);
+      }
+    }
+    String[][] bodies = {{"POST", "/sellers"}, {"POST", "/sessions"}, {"POST", "/items"},
+        {"PUT", "/items/3-1/price"}, {"PUT", "/items/3-1/quantity"},
+        {"POST", "/items/3-1/removals"}};
+    for (String[] r : bodies) {
+      assertProblem(http.send(r[0], r[1], "{", bearer(token)), 400);
+      assertProblem(http.send(r[0], r[1], "", bearer(token)), 400);
+      assertProblem(http.send(r[0], r[1], "{}", "Content-Type", "text/plain",
+          "Authorization", "Bearer " + token), 415);
+      assertProblem(http.send(r[0], r[1], "{\"x\":\"" + "y".repeat(70_000) + "\"}",
+          bearer(token)), 413);
+      assertProblem(http.send(r[0], r[1], "{\"unexpected\":1}", bearer(token)), 400,
+          "unexpected");
+    }
+    assertProblem(http.send("PATCH", "/items", "{}", bearer(token)), 405);
+  }
 }
