@@ -18,12 +18,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Command line of the seller REST server. Every option can also come from the environment or
+ * Command line of the buyer REST server. Every option can also come from the environment or
  * {@code .env} (see {@link EnvDefaults}); a bad value stops the process at start with a message
  * naming the option and its variable (exit code 2). Not thread-safe (runs once).
  */
 @Command(name = "buyer-server", mixinStandardHelpOptions = true,
-    description = "Buyer REST server (stateless; gRPC to customer-db and product-db; SOAP to payment).")
+    description = "Buyer REST server (stateless; gRPC to customer-db and product-db;"
+        + " SOAP to payment).")
 public final class BuyerServerMain implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BuyerServerMain.class);
 

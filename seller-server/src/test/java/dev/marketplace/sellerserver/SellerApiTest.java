@@ -80,7 +80,8 @@ class SellerApiTest {
     assertThat(c.json().get("name").asText()).isEqualTo("Alice Ü");
     assertThat(c.json().has("password")).isFalse();
 
-    Response s = http.send("POST", "/sessions", "{\"username\":\"alice\",\"password\":\"secret1\"}");
+    Response s = http.send("POST", "/sessions",
+        "{\"username\":\"alice\",\"password\":\"secret1\"}");
     assertThat(s.status()).isEqualTo(201);
     assertThat(s.json().get("sellerId").asLong()).isEqualTo(c.json().get("id").asLong());
     assertThat(s.json().get("expiresInSeconds").asLong()).isPositive();
