@@ -78,6 +78,23 @@ class RestServerTest {
   }
 
   @Test
+  void oversizeChunkedBodyIs413() throws Exception {
+    byte[] big = ("{\"n\":1,\"pad\":\"" + "x".repeat(50_000) + "\"}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + server.port() + "/echo"))
+        .header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+            () -> new java.io.ByteArrayInputStream(big)))
+        .build();
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+        .send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
+  }
+
+  @Test
   void unexpectedExceptionIs500WithoutDetails() {
     Response r = http.send("GET", "/boom", null);
     assertProblem(r, 500);
