@@ -1,0 +1,187 @@
+package dev.marketplace.sellerserver;
+
+import dev.marketplace.proto.ItemId;
+import dev.marketplace.proto.Role;
+import dev.marketplace.proto.customer.Account;
+import dev.marketplace.proto.customer.AccountIdRequest;
+import dev.marketplace.proto.customer.CreateAccountRequest;
+import dev.marketplace.proto.customer.CustomerDbGrpc.CustomerDbBlockingStub;
+import dev.marketplace.proto.customer.LoginRequest;
+import dev.marketplace.proto.customer.Seller;
+import dev.marketplace.proto.customer.Session;
+import dev.marketplace.proto.customer.TokenRequest;
+import dev.marketplace.proto.product.Condition;
+import dev.marketplace.proto.product.CreateItemRequest;
+import dev.marketplace.proto.product.Item;
+import dev.marketplace.proto.product.ListSellerItemsRequest;
+import dev.marketplace.proto.product.ProductDbGrpc.ProductDbBlockingStub;
+import dev.marketplace.proto.product.RemoveUnitsRequest;
+import dev.marketplace.proto.product.SetQuantityRequest;
+import dev.marketplace.proto.product.UpdatePriceRequest;
+import dev.marketplace.rest.BearerAuth;
+import dev.marketplace.rest.BearerAuth.Authenticated;
+import dev.marketplace.rest.IdempotencyKeys;
+import dev.marketplace.rest.IdempotencyKeys.RequestKeys;
+import dev.marketplace.rest.ItemIds;
+import dev.marketplace.rest.ItemView;
+import dev.marketplace.rest.Json;
+import dev.marketplace.rest.JsonBody;
+import dev.marketplace.rest.ReplicaSet;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.List;
+
+import java.util.Set;
+
+/**
+ * The seller REST API (see /work/shared/API.md, "Seller server"): parses and validates each
+ * request, calls the databases, and writes the JSON answer. No state of its own; thread-safe.
+ */
+public final class SellerApi {
+  /** Largest quantity accepted in any request. */
+  public static final long MAX_QUANTITY = 1_000_000_000L;
+
+  private static final String ROLE = "seller";
+
+  private final ReplicaSet<CustomerDbBlockingStub> customers;
+  private final ReplicaSet<ProductDbBlockingStub> products;
+  private final BearerAuth auth;
+
+  public SellerApi(ReplicaSet<CustomerDbBlockingStub> customers,
+      ReplicaSet<ProductDbBlockingStub> products) {
+    this.customers = customers;
+    this.products = products;
+    this.auth = new BearerAuth(customers, Role.SELLER);
+  }
+
+  /** Registers every route. */
+  public void register(RoutesConfig routes) {
+    routes.post("/sellers", this::createSeller);
+    routes.post("/sessions", this::login);
+    routes.delete("/sessions/current", this::logout);
+    routes.get("/me/rating", this::rating);
+    routes.post("/items", this::createItem);
+    routes.get("/items", this::listItems);
+    routes.put("/items/{itemId}/price", this::updatePrice);
+    routes.put("/items/{itemId}/quantity", this::setQuantity);
+    routes.post("/items/{itemId}/removals", this::removeUnits);
+  }
+
+  /** {@code {id, username, name}}. */
+  record AccountView(long id, String username, String name) {}
+
+  /** {@code {token, sellerId, expiresInSeconds}}. */
+  record SessionView(String token, long sellerId, long expiresInSeconds) {}
+
+  /** {@code {thumbsUp, thumbsDown}}. */
+  record RatingView(long thumbsUp, long thumbsDown) {}
+
+  void createSeller(Context ctx) {
+    JsonBody b = JsonBody.read(ctx, "username", "password", "name");
+    String username = b.string("username", 1, 32);
+    String password = b.string("password", 6, 128);
+    String name = b.string("name", 1, 32);
+    b.validate();
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
+    Account a = customers.call("CreateSeller", s -> s.createSeller(CreateAccountRequest
+        .newBuilder().setUsername(username).setPassword(password).setName(name)
+        .setIdempotencyKey(keys.step("create")).build()));
+    Json.respond(ctx, 201, new AccountView(a.getId(), a.getUsername(), a.getName()));
+  }
+
+  void login(Context ctx) {
+    JsonBody b = JsonBody.read(ctx, "username", "password");
+    String username = b.string("username", 1, 32);
+    String password = b.string("password", 1, 128);
+    b.validate();
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
+    Session s = customers.call("Login", c -> c.login(LoginRequest.newBuilder()
+        .setRole(Role.SELLER).setUsername(username).setPassword(password)
+        .setIdempotencyKey(keys.step("login")).build()));
+    Json.respond(ctx, 201, new SessionView(s.getToken(), s.getAccountId(),
+        s.getExpiresInSeconds()));
+  }
+
+  void logout(Context ctx) {
+    String token = BearerAuth.token(ctx);
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
+    customers.call("Logout", c -> c.logout(TokenRequest.newBuilder().setToken(token)
+        .setRole(Role.SELLER).setIdempotencyKey(keys.step("logout")).build()));
+    ctx.status(204);
+  }
+
+  void rating(Context ctx) {
+    Authenticated me = auth.require(ctx);
+    Seller s = customers.call("GetSeller", c -> c.getSeller(AccountIdRequest.newBuilder()
+        .setAccountId(me.accountId()).build()));
+    Json.respond(ctx, 200, new RatingView(s.getRating().getThumbsUp(),
+        s.getRating().getThumbsDown()));
+  }
+
+  void createItem(Context ctx) {
+    Authenticated me = auth.require(ctx);
+    JsonBody b = JsonBody.read(ctx, "name", "category", "keywords", "condition", "price",
+        "quantity");
+    String name = b.string("name", 1, 32);
+    long category = b.integer("category", 0, 9);
+    List<String> keywords = b.stringList("keywords", false, 5, 1, 8);
+    String condition = b.oneOf("condition", Set.of("NEW", "USED"));
+    long price = b.price("price");
+    long quantity = b.integer("quantity", 0, MAX_QUANTITY);
+    b.validate();
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
+    Item item = products.call("CreateItem", p -> p.createItem(CreateItemRequest.newBuilder()
+        .setSellerId(me.accountId()).setName(name).setCategory((int) category)
+        .addAllKeywords(keywords).setCondition(Condition.valueOf(condition))
+        .setPriceCents(price).setQuantity(quantity)
+        .setIdempotencyKey(keys.step("create-item")).build()));
+    Json.respond(ctx, 201, ItemView.of(item));
+  }
+
+  void listItems(Context ctx) {
+    Authenticated me = auth.require(ctx);
+    List<Item> items = products.call("ListSellerItems", p -> p.listSellerItems(
+        ListSellerItemsRequest.newBuilder().setSellerId(me.accountId()).build()).getItemsList());
+    Json.respond(ctx, 200, ItemView.of(items));
+  }
+
+  void updatePrice(Context ctx) {
+    Authenticated me = auth.require(ctx);
+    ItemId id = ItemIds.parse("itemId", ctx.pathParam("itemId"));
+    JsonBody b = JsonBody.read(ctx, "price");
+    long price = b.price("price");
+    b.validate();
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
+    Item item = products.call("UpdatePrice", p -> p.updatePrice(UpdatePriceRequest.newBuilder()
+        .setSellerId(me.accountId()).setId(id).setPriceCents(price)
+        .setIdempotencyKey(keys.step("price")).build()));
+    Json.respond(ctx, 200, ItemView.of(item));
+  }
+
+  void setQuantity(Context ctx) {
+    Authenticated me = auth.require(ctx);
+    ItemId id = ItemIds.parse("itemId", ctx.pathParam("itemId"));
+    JsonBody b = JsonBody.read(ctx, "quantity");
+    long quantity = b.integer("quantity", 0, MAX_QUANTITY);
+    b.validate();
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
+    Item item = products.call("SetQuantity", p -> p.setQuantity(SetQuantityRequest.newBuilder()
+        .setSellerId(me.accountId()).setId(id).setQuantity(quantity)
+        .setIdempotencyKey(keys.step("quantity")).build()));
+    Json.respond(ctx, 200, ItemView.of(item));
+  }
+
+  void removeUnits(Context ctx) {
+    Authenticated me = auth.require(ctx);
+    ItemId id = ItemIds.parse("itemId", ctx.pathParam("itemId"));
+    JsonBody b = JsonBody.read(ctx, "quantity");
+    long quantity = b.integer("quantity", 1, MAX_QUANTITY);
+    b.validate();
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
+    Item item = products.call("RemoveUnits", p -> p.removeUnits(RemoveUnitsRequest.newBuilder()
+        .setSellerId(me.accountId()).setId(id).setQuantity(quantity)
+        .setIdempotencyKey(keys.step("removal")).build()));
+    Json.respond(ctx, 200, ItemView.of(item));
+  }
+
+}
