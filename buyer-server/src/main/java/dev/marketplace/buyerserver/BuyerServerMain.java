@@ -8,6 +8,7 @@ import dev.marketplace.proto.product.ProductDbGrpc.ProductDbBlockingStub;
 import dev.marketplace.rest.ReplicaSet;
 import dev.marketplace.rest.RestServer;
 import dev.marketplace.rest.ServerOptions;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -71,14 +72,14 @@ public final class BuyerServerMain implements Callable<Integer> {
     }
     ReplicaSet<CustomerDbBlockingStub> customers = values.connectCustomers();
     ReplicaSet<ProductDbBlockingStub> products = values.connectProducts();
+    SoapPaymentGateway payment = new SoapPaymentGateway(paymentUrl, Duration.ofSeconds(5));
     RestServer server = BuyerServer.start(at.host(), at.port(), values.maxBodyBytes(),
-        customers, products, new UnconfiguredPaymentGateway(paymentUrl));
-    LOG.warn("no SOAP payment client is wired yet: purchases answer 503 (payment {})",
-        paymentUrl);
+        customers, products, payment);
     LOG.info("buyer-server listening on {}:{}; customer-db {}; product-db {}", at.host(),
         server.port(), HostPort.format(values.customerDb()), HostPort.format(values.productDb()));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
+      payment.close();
       customers.close();
       products.close();
       stopped.countDown();
