@@ -156,6 +156,7 @@ public final class Cluster {
   private final boolean[][] blocked;
   private final ArrayDeque<String> trace = new ArrayDeque<>();
   private final long[][] sentByTypeTo;
+  private final long[] appendRejectsFrom;
   public long delivered;
   public long droppedMessages;
   public long corruptRejected;
@@ -189,6 +190,7 @@ public final class Cluster {
     this.nodes = new Node[n];
     this.blocked = new boolean[n][n];
     this.sentByTypeTo = new long[MessageType.values().length][n];
+    this.appendRejectsFrom = new long[n];
     for (int i = 0; i < n; i++) nodes[i] = new Node(i);
     for (int i = 0; i < n; i++) scheduleTick(nodes[i], nodes[i].tickPhase + 1);
   }
@@ -267,6 +269,7 @@ public final class Cluster {
 
   private void send(Message m) {
     sentByTypeTo[m.type().ordinal()][m.to()]++;
+    if (m.type() == MessageType.APPEND_RESP && m.reject()) appendRejectsFrom[m.from()]++;
     byte[] bytes = MessageCodec.encode(m);
     int from = m.from();
     int to = m.to();
@@ -279,16 +282,17 @@ public final class Cluster {
       long delay = opt.minDelay + rng.nextInt(Math.max(1, opt.maxDelay - opt.minDelay + 1));
       if (rng.nextDouble() < opt.longDelayProb) delay += rng.nextInt(5 * TICK);
       byte[] wire = bytes;
-      if (rng.nextDouble() < opt.corruptProb) {
+      boolean corrupt = rng.nextDouble() < opt.corruptProb;
+      if (corrupt) {
         wire = bytes.clone();
         wire[rng.nextInt(wire.length)] ^= (byte) (1 + rng.nextInt(255));
       }
       byte[] payload = wire;
-      schedule(delay, () -> deliver(from, to, payload));
+      schedule(delay, () -> deliver(from, to, payload, corrupt));
     }
   }
 
-  private void deliver(int from, int to, byte[] bytes) {
+  private void deliver(int from, int to, byte[] bytes, boolean corrupted) {
     Node node = nodes[to];
     if (blocked[from][to] || !node.alive) {
       droppedMessages++;
@@ -299,7 +303,7 @@ public final class Cluster {
       m = MessageCodec.decode(bytes);
     } catch (MessageDecodeException e) {
       corruptRejected++;
-      if (opt.corruptProb == 0) throw failure("decode failed without corruption: " + e, e);
+      if (!corrupted) throw failure("decode failed without corruption: " + e, e);
       return;
     }
     delivered++;
@@ -316,6 +320,11 @@ public final class Cluster {
   /** Messages of a type sent to a node so far (including dropped ones). */
   public long sentCount(MessageType type, int to) {
     return sentByTypeTo[type.ordinal()][to];
+  }
+
+  /** AppendEntries rejections a node has sent so far. */
+  public long appendRejectsFrom(int id) {
+    return appendRejectsFrom[id];
   }
 
   public void cut(int a, int b) {
@@ -419,6 +428,8 @@ public final class Cluster {
     for (ReadState rs : rd.readStates()) node.waitingReads.add(rs);
     serveReads(node);
     for (long id : rd.abortedReads()) {
+      DirectRead dr = directReads.remove(id);
+      if (dr != null) dr.aborted = true;
       Client c = readWaiters.remove(id);
       if (c != null && c.reqId == id) retryLater(c, 1);
     }
@@ -471,6 +482,12 @@ public final class Cluster {
       ReadState rs = it.next();
       if (node.kv.applied < rs.index()) continue;
       it.remove();
+      DirectRead dr = directReads.remove(rs.requestId());
+      if (dr != null) {
+        dr.value = node.kv.get(dr.key);
+        dr.done = true;
+        continue;
+      }
       Client c = readWaiters.remove(rs.requestId());
       if (c == null || c.reqId != rs.requestId() || c.op == null) continue;
       c.op.value = node.kv.get(c.op.key);
@@ -518,6 +535,30 @@ public final class Cluster {
     ProposeResult r = node.core.propose(cmd);
     processReady(node);
     return r;
+  }
+
+  /** A ReadIndex read issued by a test directly at a node. */
+  public static final class DirectRead {
+    public final String key;
+    public String value;
+    public boolean done;
+    public boolean aborted;
+
+    DirectRead(String key) {
+      this.key = key;
+    }
+  }
+
+  private final Map<Long, DirectRead> directReads = new HashMap<>();
+
+  /** Starts a ReadIndex read of key at a node; poll the returned handle. */
+  public DirectRead read(int nodeId, String key) {
+    DirectRead dr = new DirectRead(key);
+    long id = nextReqId++;
+    directReads.put(id, dr);
+    nodes[nodeId].core.readIndex(id);
+    processReady(nodes[nodeId]);
+    return dr;
   }
 
   /** Whether every given node's state machine has key=value. */
