@@ -376,6 +376,17 @@ public final class Cluster {
     addTrace("crash " + id);
   }
 
+  /**
+   * Runs until the node has at least {@code minOps} unsynced disk writes (or maxTicks pass), then
+   * crashes it with a random prefix of them surviving: the torn-tail case.
+   */
+  public void crashWithUnsyncedTail(int id, int minOps, long maxTicks) {
+    Node node = nodes[id];
+    runUntil(() -> !node.alive || node.disk.unsyncedOps() >= minOps
+        || node.disk.hasTearableTail(), maxTicks);
+    crash(id, false);
+  }
+
   public void restart(int id) {
     Node node = nodes[id];
     if (node.alive) return;

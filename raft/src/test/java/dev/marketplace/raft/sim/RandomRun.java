@@ -13,7 +13,8 @@ public final class RandomRun {
   private RandomRun() {}
 
   /** Summary of a finished run. */
-  public record Outcome(long seed, int n, long events, int ops, int ackedWrites, long torn) {}
+  public record Outcome(long seed, int n, long events, int ops, int ackedWrites, long torn,
+      long lostWrites, long snapshotChunks) {}
 
   /** Runs one seed; throws AssertionError (with seed and trace) on any violation. */
   public static Outcome run(long seed, int n, int faultTicks) {
@@ -27,7 +28,7 @@ public final class RandomRun {
     o.dupProb = pickD(r, 0, 0.05);
     o.longDelayProb = pickD(r, 0, 0.05);
     o.corruptProb = pickD(r, 0, 0, 0.01);
-    o.syncDelayMax = pick(r, 0, 3, 20);
+    o.syncDelayMax = pick(r, 0, 5, 40);
     Cluster c = new Cluster(n, seed, o);
     c.keys = 1 + r.nextInt(3);
     c.startClients(2 + r.nextInt(3));
@@ -52,15 +53,22 @@ public final class RandomRun {
       throw c.failure("not linearizable on key " + lin.badKey() + ": " + lin.badHistory());
     }
     long torn = 0;
-    for (Cluster.Node nd : c.nodes) torn += nd.disk.tornCrashes;
-    return new Outcome(seed, n, c.events, c.history.size(), c.ackedWrites(), torn);
+    long lost = 0;
+    long chunks = 0;
+    for (Cluster.Node nd : c.nodes) {
+      torn += nd.disk.tornCrashes;
+      lost += nd.disk.lostWrites;
+      chunks += c.sentCount(dev.marketplace.raft.MessageType.SNAPSHOT, nd.id);
+    }
+    return new Outcome(seed, n, c.events, c.history.size(), c.ackedWrites(), torn, lost, chunks);
   }
 
   private static void nemesis(Cluster c, SplittableRandom r) {
     int n = c.n;
     int victim = r.nextInt(n);
     switch (r.nextInt(10)) {
-      case 0, 1 -> c.crash(victim, r.nextInt(4) == 0);
+      case 0 -> c.crash(victim, r.nextInt(4) == 0);
+      case 1 -> c.crashWithUnsyncedTail(victim, 2 + r.nextInt(3), 10);
       case 2, 3 -> {
         for (int i = 0; i < n; i++) {
           if (!c.nodes[i].alive) {

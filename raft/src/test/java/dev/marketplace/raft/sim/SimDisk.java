@@ -76,6 +76,7 @@ final class SimDisk implements LogStorage {
   private final List<Op> pending = new ArrayList<>();
   long syncs;
   long tornCrashes;
+  long lostWrites;
 
   @Override
   public HardState hardState() {
@@ -151,6 +152,12 @@ final class SimDisk implements LogStorage {
   @Override
   public void close() {}
 
+  /** Whether an unsynced append of at least two entries is pending (a tail that can tear). */
+  boolean hasTearableTail() {
+    for (Op op : pending) if (op instanceof Append a && a.entries().size() >= 2) return true;
+    return false;
+  }
+
   /** Number of writes not yet synced. */
   int unsyncedOps() {
     return pending.size();
@@ -162,8 +169,10 @@ final class SimDisk implements LogStorage {
    * dropped). Everything else is lost.
    */
   void crash(RandomGenerator rng, boolean loseAllUnsynced) {
+    if (loseAllUnsynced) lostWrites += pending.size();
     if (!loseAllUnsynced && !pending.isEmpty()) {
       int keep = rng.nextInt(pending.size() + 1);
+      lostWrites += pending.size() - keep;
       for (int i = 0; i < keep; i++) applyTo(durable, pending.get(i));
       if (keep < pending.size() && pending.get(keep) instanceof Append a
           && a.entries().size() > 1) {
