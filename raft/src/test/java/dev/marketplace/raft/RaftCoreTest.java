@@ -153,6 +153,16 @@ class RaftCoreTest {
   }
 
   @Test
+  void restartNeverHasATermBelowItsLastEntry() {
+    // entries survived a crash but the hard state write did not
+    RaftCore c = RaftCore.restore(RaftConfig.defaults(0, 3), new SplittableRandom(1),
+        new HardState(1, 2), new Snapshot(SnapshotMeta.NONE, new byte[0]),
+        List.of(new LogEntry(1, 1, CMD), new LogEntry(2, 3, CMD)), 0);
+    assertThat(c.term()).isEqualTo(3);
+    assertThat(c.ready().hardState()).isEqualTo(new HardState(3, -1));
+  }
+
+  @Test
   void followerReadWithoutLeaderIsAborted() {
     RaftCore c = node(0, 3);
     c.readIndex(42);
