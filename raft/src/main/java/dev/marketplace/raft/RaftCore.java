@@ -198,7 +198,8 @@ public final class RaftCore {
     }
     if (m.term() > term) {
       if (m.type() == MessageType.VOTE || m.type() == MessageType.PRE_VOTE) {
-        boolean inLease = cfg.checkQuorum() && lead != NONE && electionElapsed < cfg.electionTicks();
+        boolean inLease =
+            cfg.checkQuorum() && lead != NONE && electionElapsed < cfg.electionTicks();
         if (inLease) return; // §9.6 leader stickiness: do not let a rejoining node disrupt
       }
       if (m.type() == MessageType.PRE_VOTE) {
