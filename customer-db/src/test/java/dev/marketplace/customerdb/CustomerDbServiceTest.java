@@ -290,6 +290,9 @@ class CustomerDbServiceTest {
         () -> stub.recordFeedback(fb.toBuilder().setItemId(item(4, 3)).build()));
     assertCode(Status.Code.NOT_FOUND,
         () -> stub.recordFeedback(fb.toBuilder().setSellerId(777_777).build()));
+    Account otherSeller = stub.createSeller(acct(uniq("other")));
+    assertCode(Status.Code.INVALID_ARGUMENT,
+        () -> stub.recordFeedback(fb.toBuilder().setSellerId(otherSeller.getId()).build()));
     assertCode(Status.Code.INVALID_ARGUMENT,
         () -> stub.recordFeedback(fb.toBuilder().setVote(Vote.VOTE_UNSPECIFIED).build()));
     stub.recordFeedback(fb);
