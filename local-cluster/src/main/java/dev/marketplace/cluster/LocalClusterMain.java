@@ -154,7 +154,8 @@ public final class LocalClusterMain {
     public Integer call() throws Exception {
       ClusterConfig cfg = options.config();
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.startTimeoutSeconds);
+      long started = System.nanoTime();
+      long deadline = started + TimeUnit.SECONDS.toNanos(options.startTimeoutSeconds);
       List<URI> pending = new ArrayList<>(Topology.readyUrls(cfg));
       Path pidFile = cfg.dataDir().resolve("supervisor.pid");
       while (!pending.isEmpty()) {
@@ -162,7 +163,9 @@ public final class LocalClusterMain {
         if (pending.isEmpty()) {
           break;
         }
-        if (livePid(pidFile).isEmpty()) {
+        // The supervisor writes its pid file once its JVM is up; give it a moment to appear.
+        boolean starting = System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30);
+        if (livePid(pidFile).isEmpty() && !starting) {
           System.err.println("the supervisor is not running; see " + cfg.dataDir().resolve("logs"));
           return 1;
         }

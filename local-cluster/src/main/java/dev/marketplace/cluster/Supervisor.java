@@ -99,6 +99,7 @@ public final class Supervisor implements AutoCloseable {
         long started = System.nanoTime();
         try {
           List<String> cmd = new ArrayList<>(javaCommand);
+          cmd.add("-DPROCESS_NAME=" + spec.name()); // names the process in every log line
           cmd.add(spec.mainClass());
           cmd.addAll(spec.args());
           ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
