@@ -26,10 +26,10 @@ public record PaymentConfig(
           + " got " + approveProbability);
     }
     if (threads < 1 || threads > 1000) {
-      throw new ConfigException("THREADS (--threads): must be 1-1000, got " + threads);
+      throw new ConfigException("PAYMENT_THREADS (--payment-threads): must be 1-1000, got " + threads);
     }
     if (maxReferences < 1) {
-      throw new ConfigException("MAX_REFERENCES (--max-references): must be >= 1, got "
+      throw new ConfigException("PAYMENT_MAX_REFERENCES (--payment-max-references): must be >= 1, got "
           + maxReferences);
     }
   }

@@ -34,16 +34,16 @@ public final class PaymentServerMain implements Callable<Integer> {
           + " default ${DEFAULT-VALUE})")
   double approveProbability;
 
-  @Option(names = "--seed",
-      description = "seed making decisions repeatable (env SEED; default: random)")
+  @Option(names = "--payment-seed",
+      description = "seed making decisions repeatable (env PAYMENT_SEED; default: random)")
   Long seed;
 
-  @Option(names = "--threads", defaultValue = "8",
-      description = "HTTP worker threads (env THREADS; default ${DEFAULT-VALUE})")
+  @Option(names = "--payment-threads", defaultValue = "8",
+      description = "HTTP worker threads (env PAYMENT_THREADS; default ${DEFAULT-VALUE})")
   int threads;
 
-  @Option(names = "--max-references", defaultValue = "100000",
-      description = "reference decisions remembered, LRU (env MAX_REFERENCES;"
+  @Option(names = "--payment-max-references", defaultValue = "100000",
+      description = "reference decisions remembered, LRU (env PAYMENT_MAX_REFERENCES;"
           + " default ${DEFAULT-VALUE})")
   int maxReferences;
 

@@ -53,12 +53,12 @@ class PaymentServerMainTest {
   @Test
   void environmentThenFlags() {
     Map<String, String> e = env("LISTEN", "0.0.0.0:9100", "APPROVE_PROBABILITY", "0.25",
-        "SEED", "17");
+        "PAYMENT_SEED", "17");
     PaymentConfig fromEnv = parse(e);
     assertThat(fromEnv.listen()).isEqualTo(new HostPort("0.0.0.0", 9100));
     assertThat(fromEnv.approveProbability()).isEqualTo(0.25);
     assertThat(fromEnv.seed()).isEqualTo(17L);
-    PaymentConfig fromFlags = parse(e, "--approve-probability", "1", "--seed", "-3");
+    PaymentConfig fromFlags = parse(e, "--approve-probability", "1", "--payment-seed", "-3");
     assertThat(fromFlags.approveProbability()).isEqualTo(1.0);
     assertThat(fromFlags.seed()).isEqualTo(-3L);
   }
@@ -71,8 +71,8 @@ class PaymentServerMainTest {
     }
     assertThatThrownBy(() -> parse(env("LISTEN", "nohost")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("LISTEN");
-    assertThatThrownBy(() -> parse(env(), "--max-references", "0"))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("MAX_REFERENCES");
+    assertThatThrownBy(() -> parse(env(), "--payment-max-references", "0"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("PAYMENT_MAX_REFERENCES");
   }
 
   @Test
@@ -90,7 +90,7 @@ class PaymentServerMainTest {
   @Test
   void startsFromConfigOnAFreePort() {
     PaymentConfig c = parse(env(), "--listen", "127.0.0.1:0", "--approve-probability", "0",
-        "--seed", "1");
+        "--payment-seed", "1");
     try (PaymentServer server = PaymentServerMain.start(c);
         PaymentClient client = new PaymentClient(server.url(), Duration.ofSeconds(10))) {
       assertThat(server.port()).isPositive();
