@@ -3,20 +3,16 @@ package dev.marketplace.buyerserver;
 import dev.marketplace.proto.ItemId;
 import dev.marketplace.proto.Role;
 import dev.marketplace.proto.Vote;
-import dev.marketplace.proto.customer.Account;
 import dev.marketplace.proto.customer.AccountIdRequest;
 import dev.marketplace.proto.customer.Cart;
 import dev.marketplace.proto.customer.CartChangeRequest;
 import dev.marketplace.proto.customer.CartLine;
-import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.CustomerDbGrpc.CustomerDbBlockingStub;
 import dev.marketplace.proto.customer.FeedbackRequest;
-import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
 import dev.marketplace.proto.customer.RecordPurchaseRequest;
 import dev.marketplace.proto.customer.Seller;
-import dev.marketplace.proto.customer.Session;
 import dev.marketplace.proto.customer.TokenRequest;
 import dev.marketplace.proto.product.AddItemVoteRequest;
 import dev.marketplace.proto.product.GetItemRequest;
@@ -27,6 +23,7 @@ import dev.marketplace.proto.product.SearchItemsRequest;
 import dev.marketplace.proto.product.StockLine;
 import dev.marketplace.proto.product.TakeStockReply;
 import dev.marketplace.proto.product.TakeStockRequest;
+import dev.marketplace.rest.AccountEndpoints;
 import dev.marketplace.rest.BearerAuth;
 import dev.marketplace.rest.BearerAuth.Authenticated;
 import dev.marketplace.rest.FieldError;
@@ -73,6 +70,7 @@ public final class BuyerApi {
   private static final Pattern SECURITY_CODE = Pattern.compile("[0-9]{3,4}");
 
   private final ReplicaSet<CustomerDbBlockingStub> customers;
+  private final AccountEndpoints accounts;
   private final ReplicaSet<ProductDbBlockingStub> products;
   private final PaymentGateway payments;
   private final BearerAuth auth;
@@ -81,6 +79,7 @@ public final class BuyerApi {
   public BuyerApi(ReplicaSet<CustomerDbBlockingStub> customers,
       ReplicaSet<ProductDbBlockingStub> products, PaymentGateway payments, Clock clock) {
     this.customers = customers;
+    this.accounts = new AccountEndpoints(customers, Role.BUYER);
     this.products = products;
     this.payments = payments;
     this.clock = clock;
@@ -89,9 +88,9 @@ public final class BuyerApi {
 
   /** Registers every route. */
   public void register(RoutesConfig routes) {
-    routes.post("/buyers", this::createBuyer);
-    routes.post("/sessions", this::login);
-    routes.delete("/sessions/current", this::logout);
+    routes.post("/buyers", accounts::createAccount);
+    routes.post("/sessions", accounts::login);
+    routes.delete("/sessions/current", accounts::logout);
     routes.get("/items", this::search);
     routes.get("/items/{itemId}", this::getItem);
     routes.get("/cart", this::getCart);
@@ -105,11 +104,7 @@ public final class BuyerApi {
     routes.get("/sellers/{sellerId}/rating", this::sellerRating);
   }
 
-  /** {@code {id, username, name}}. */
-  record AccountView(long id, String username, String name) {}
 
-  /** {@code {token, buyerId, expiresInSeconds}}. */
-  record SessionView(String token, long buyerId, long expiresInSeconds) {}
 
   /** {@code {thumbsUp, thumbsDown}}. */
   record RatingView(long thumbsUp, long thumbsDown) {}
@@ -135,39 +130,8 @@ public final class BuyerApi {
 
   // ---- accounts and sessions ----
 
-  void createBuyer(Context ctx) {
-    JsonBody b = JsonBody.read(ctx, "username", "password", "name");
-    String username = b.string("username", 1, 32);
-    String password = b.string("password", 6, 128);
-    String name = b.string("name", 1, 32);
-    b.validate();
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
-    Account a = customers.call("CreateBuyer", s -> s.createBuyer(CreateAccountRequest
-        .newBuilder().setUsername(username).setPassword(password).setName(name)
-        .setIdempotencyKey(keys.step("create")).build()));
-    Json.respond(ctx, 201, new AccountView(a.getId(), a.getUsername(), a.getName()));
-  }
 
-  void login(Context ctx) {
-    JsonBody b = JsonBody.read(ctx, "username", "password");
-    String username = b.string("username", 1, 32);
-    String password = b.string("password", 1, 128);
-    b.validate();
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
-    Session s = customers.call("Login", c -> c.login(LoginRequest.newBuilder()
-        .setRole(Role.BUYER).setUsername(username).setPassword(password)
-        .setIdempotencyKey(keys.step("login")).build()));
-    Json.respond(ctx, 201, new SessionView(s.getToken(), s.getAccountId(),
-        s.getExpiresInSeconds()));
-  }
 
-  void logout(Context ctx) {
-    String token = BearerAuth.token(ctx);
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
-    customers.call("Logout", c -> c.logout(TokenRequest.newBuilder().setToken(token)
-        .setRole(Role.BUYER).setIdempotencyKey(keys.step("logout")).build()));
-    ctx.status(204);
-  }
 
   // ---- items and ratings (public; a token, when sent, is checked and refreshes the session) ----
 

@@ -2,14 +2,9 @@ package dev.marketplace.sellerserver;
 
 import dev.marketplace.proto.ItemId;
 import dev.marketplace.proto.Role;
-import dev.marketplace.proto.customer.Account;
 import dev.marketplace.proto.customer.AccountIdRequest;
-import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.CustomerDbGrpc.CustomerDbBlockingStub;
-import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Seller;
-import dev.marketplace.proto.customer.Session;
-import dev.marketplace.proto.customer.TokenRequest;
 import dev.marketplace.proto.product.Condition;
 import dev.marketplace.proto.product.CreateItemRequest;
 import dev.marketplace.proto.product.Item;
@@ -18,6 +13,7 @@ import dev.marketplace.proto.product.ProductDbGrpc.ProductDbBlockingStub;
 import dev.marketplace.proto.product.RemoveUnitsRequest;
 import dev.marketplace.proto.product.SetQuantityRequest;
 import dev.marketplace.proto.product.UpdatePriceRequest;
+import dev.marketplace.rest.AccountEndpoints;
 import dev.marketplace.rest.BearerAuth;
 import dev.marketplace.rest.BearerAuth.Authenticated;
 import dev.marketplace.rest.IdempotencyKeys;
@@ -44,21 +40,23 @@ public final class SellerApi {
   private static final String ROLE = "seller";
 
   private final ReplicaSet<CustomerDbBlockingStub> customers;
+  private final AccountEndpoints accounts;
   private final ReplicaSet<ProductDbBlockingStub> products;
   private final BearerAuth auth;
 
   public SellerApi(ReplicaSet<CustomerDbBlockingStub> customers,
       ReplicaSet<ProductDbBlockingStub> products) {
     this.customers = customers;
+    this.accounts = new AccountEndpoints(customers, Role.SELLER);
     this.products = products;
     this.auth = new BearerAuth(customers, Role.SELLER);
   }
 
   /** Registers every route. */
   public void register(RoutesConfig routes) {
-    routes.post("/sellers", this::createSeller);
-    routes.post("/sessions", this::login);
-    routes.delete("/sessions/current", this::logout);
+    routes.post("/sellers", accounts::createAccount);
+    routes.post("/sessions", accounts::login);
+    routes.delete("/sessions/current", accounts::logout);
     routes.get("/me/rating", this::rating);
     routes.post("/items", this::createItem);
     routes.get("/items", this::listItems);
@@ -67,48 +65,13 @@ public final class SellerApi {
     routes.post("/items/{itemId}/removals", this::removeUnits);
   }
 
-  /** {@code {id, username, name}}. */
-  record AccountView(long id, String username, String name) {}
 
-  /** {@code {token, sellerId, expiresInSeconds}}. */
-  record SessionView(String token, long sellerId, long expiresInSeconds) {}
 
   /** {@code {thumbsUp, thumbsDown}}. */
   record RatingView(long thumbsUp, long thumbsDown) {}
 
-  void createSeller(Context ctx) {
-    JsonBody b = JsonBody.read(ctx, "username", "password", "name");
-    String username = b.string("username", 1, 32);
-    String password = b.string("password", 6, 128);
-    String name = b.string("name", 1, 32);
-    b.validate();
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
-    Account a = customers.call("CreateSeller", s -> s.createSeller(CreateAccountRequest
-        .newBuilder().setUsername(username).setPassword(password).setName(name)
-        .setIdempotencyKey(keys.step("create")).build()));
-    Json.respond(ctx, 201, new AccountView(a.getId(), a.getUsername(), a.getName()));
-  }
 
-  void login(Context ctx) {
-    JsonBody b = JsonBody.read(ctx, "username", "password");
-    String username = b.string("username", 1, 32);
-    String password = b.string("password", 1, 128);
-    b.validate();
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
-    Session s = customers.call("Login", c -> c.login(LoginRequest.newBuilder()
-        .setRole(Role.SELLER).setUsername(username).setPassword(password)
-        .setIdempotencyKey(keys.step("login")).build()));
-    Json.respond(ctx, 201, new SessionView(s.getToken(), s.getAccountId(),
-        s.getExpiresInSeconds()));
-  }
 
-  void logout(Context ctx) {
-    String token = BearerAuth.token(ctx);
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, null);
-    customers.call("Logout", c -> c.logout(TokenRequest.newBuilder().setToken(token)
-        .setRole(Role.SELLER).setIdempotencyKey(keys.step("logout")).build()));
-    ctx.status(204);
-  }
 
   void rating(Context ctx) {
     Authenticated me = auth.require(ctx);
