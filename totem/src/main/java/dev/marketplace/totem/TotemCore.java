@@ -329,6 +329,17 @@ public final class TotemCore {
     return true;
   }
 
+  /**
+   * The runtime could not complete a requested state transfer (e.g. the source died); the core
+   * goes back to fetching and may ask again.
+   */
+  public void stateTransferFailed() {
+    if (waitingState) {
+      waitingState = false;
+      lastProgress = now;
+    }
+  }
+
   /** Drains everything produced since the last call. */
   public Ready ready() {
     flushOwn();
@@ -647,19 +658,18 @@ public final class TotemCore {
   private LogEntry resolve(Sequence sq) {
     List<Cmd> cmds = new ArrayList<>(sq.refs().size());
     for (ReqRef ref : sq.refs()) {
-      int idx = indexOf(ref.member());
-      if (idx < 0) {
+      if (!inView(ref.member(), ref.incarnation())) {
         violations++;
         pendingSeq.remove(sq.slot());
         return null;
       }
-      StreamId sid = new StreamId(ref.member(), memberInc[idx]);
+      StreamId sid = new StreamId(ref.member(), ref.incarnation());
       TreeMap<Long, byte[]> t = store.get(sid);
       byte[] b = t == null ? null : t.get(ref.lseq());
       if (b == null) {
         return null;
       }
-      cmds.add(new Cmd(ref.member(), memberInc[idx], ref.lseq(), b));
+      cmds.add(new Cmd(ref.member(), ref.incarnation(), ref.lseq(), b));
     }
     return new LogEntry(sq.slot(), sq.firstPos(), List.copyOf(cmds));
   }
@@ -710,7 +720,7 @@ public final class TotemCore {
       }
       List<ReqRef> refs = new ArrayList<>(batch.size());
       for (Cmd c : batch) {
-        refs.add(new ReqRef(c.member(), c.lseq()));
+        refs.add(new ReqRef(c.member(), c.incarnation(), c.lseq()));
       }
       send(Outbound.ALL, new Sequence(le.slot(), le.firstPos(), List.copyOf(refs)));
     }

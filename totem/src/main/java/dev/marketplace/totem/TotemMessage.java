@@ -34,8 +34,8 @@ public record TotemMessage(Header header, Body body) {
   /** One command of the sender's own stream. */
   public record ReqItem(long lseq, byte[] command) {}
 
-  /** A request id inside a SEQUENCE: the stream's incarnation is the one named by the view. */
-  public record ReqRef(int member, long lseq) {}
+  /** A request id inside a SEQUENCE. */
+  public record ReqRef(int member, long incarnation, long lseq) {}
 
   /** A fully identified command inside a log entry. */
   public record Cmd(int member, long incarnation, long lseq, byte[] command) {}

@@ -210,6 +210,7 @@ public final class WireCodec {
       b.uvar(m.refs().size());
       for (ReqRef ref : m.refs()) {
         b.uvar(ref.member());
+        b.fixed64(ref.incarnation());
         b.uvar(ref.lseq());
       }
     } else if (body instanceof Entry m) {
@@ -294,10 +295,10 @@ public final class WireCodec {
       case 2: {
         long slot = r.uvar();
         long first = r.uvar();
-        int n = r.count(2);
+        int n = r.count(10);
         List<ReqRef> refs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          refs.add(new ReqRef(r.uint(), r.uvar()));
+          refs.add(new ReqRef(r.uint(), r.fixed64(), r.uvar()));
         }
         return new Sequence(slot, first, List.copyOf(refs));
       }
