@@ -235,6 +235,7 @@ public final class WireCodec {
       b.svar(m.logView());
       b.uvar(m.slot());
       b.uvar(m.pos());
+      b.uvar(m.endPos());
       streams(b, m.streams());
     } else if (body instanceof TooFar m) {
       b.uvar(m.trimPos());
@@ -320,7 +321,7 @@ public final class WireCodec {
       case 6:
         return new Fetch(r.svar(), r.uvar(), r.svar());
       case 7:
-        return new Anchor(r.svar(), r.uvar(), r.uvar(), List.copyOf(streams(r)));
+        return new Anchor(r.svar(), r.uvar(), r.uvar(), r.uvar(), List.copyOf(streams(r)));
       case 8:
         return new TooFar(r.uvar(), r.uvar());
       case 9: {

@@ -33,7 +33,7 @@ final class Sim {
 
   /** Sub-tick time units per tick. */
   static final int UNITS = 10;
-  private static final int TRACE = 30;
+  private static final int TRACE = Integer.getInteger("totem.trace", 30);
 
   record Key(int member, long inc, long lseq) {
     @Override
@@ -234,7 +234,14 @@ final class Sim {
     while (!queue.isEmpty() && queue.peek().time <= t) {
       Ev e = queue.poll();
       time = e.time;
-      process(e);
+      try {
+        process(e);
+      } catch (RuntimeException ex) {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        ex.printStackTrace(new java.io.PrintWriter(sw));
+        fail("core threw " + ex + "\n" + sw.toString().lines().limit(8)
+            .reduce("", (a, b) -> a + b + "\n"));
+      }
       events++;
       checkAfterEvent();
     }
