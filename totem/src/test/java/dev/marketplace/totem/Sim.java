@@ -89,6 +89,8 @@ final class Sim {
   long events;
   long deliveries;
   Consumer<Sim> afterEvent;
+  /** Drops outgoing datagrams (from, decoded message) for which this returns true. */
+  java.util.function.BiPredicate<Integer, TotemMessage> dropSend;
 
   Sim(long seed, int n) {
     this(seed, n, TotemConfig.defaults(n, 0, 42L, "test-cluster-key-0123456789".getBytes(
@@ -309,6 +311,21 @@ final class Sim {
     return sb.toString();
   }
 
+  /** Delivers raw bytes to member {@code to} as if sent by {@code from}, after 1 unit. */
+  void inject(int from, int to, byte[] bytes) {
+    schedule(time + 1, MSG, from, to, bytes, 0);
+  }
+
+  /** Next sequencer according to member i's view: members[logSlots mod size]. */
+  int nextSequencer(int i) {
+    TotemStatus st = nodes[i].core.status();
+    return st.members().get((int) (st.logSlots() % st.members().size()));
+  }
+
+  TotemStatus status(int i) {
+    return nodes[i].core.status();
+  }
+
   // ------------------------------------------------------------------ engine
 
   private void schedule(long t, int kind, int from, int to, byte[] bytes, long gen) {
@@ -372,6 +389,13 @@ final class Sim {
         fail("datagram of " + o.bytes().length + " bytes exceeds budget");
       }
       learnOwn(x, o.bytes());
+      if (dropSend != null) {
+        WireCodec.Decoded dd = codec.decode(o.bytes());
+        if (dd.ok() && dropSend.test(x.id, dd.message())) {
+          note(x.id + " DROPPED " + brief(dd.message()));
+          continue;
+        }
+      }
       if (o.toAll()) {
         for (int j = 0; j < n; j++) {
           if (j != x.id) {
