@@ -41,7 +41,8 @@ class TotemSweepTest {
   /** One random schedule; returns the number of globally delivered commands. */
   static long runSeed(long seed) {
     SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 7);
-    int n = r.nextInt(4) == 0 ? 3 : 5;
+    int pick = r.nextInt(20);
+    int n = pick < 5 ? 3 : pick < 8 ? 4 : pick < 18 ? 5 : 7;
     Sim sim = new Sim(seed, n);
     sim.loss(r.nextDouble() * 0.3).dup(r.nextDouble() * 0.1);
     sim.maxDelay = 5 + r.nextInt(30);
