@@ -121,6 +121,8 @@ public final class TotemCore {
   private long lastProgress;
   private boolean waitingState;
   private long lastFetch = Long.MIN_VALUE / 2;
+  private long lastSentToAll = Long.MIN_VALUE / 2;
+  private long lastAckSentToAll;
 
   // ---- outputs
   private final List<Outbound> out = new ArrayList<>();
@@ -393,9 +395,7 @@ public final class TotemCore {
     if (now % cfg.resendTicks() == 0) {
       resendOwn();
     }
-    if (now % cfg.heartbeatTicks() == 0) {
-      send(Outbound.ALL, new Heartbeat());
-    }
+    heartbeatIfIdle();
   }
 
   private void tickRecovering() {
@@ -409,9 +409,7 @@ public final class TotemCore {
     if (!waitingState) {
       recoveryFetch();
     }
-    if (now % cfg.heartbeatTicks() == 0) {
-      send(Outbound.ALL, new Heartbeat());
-    }
+    heartbeatIfIdle();
   }
 
   private void tickViewChange() {
@@ -429,6 +427,17 @@ public final class TotemCore {
       } else {
         send(Outbound.ALL, new Heartbeat());
       }
+    }
+  }
+
+  /**
+   * Progress/heartbeat to all unless something already went to all this heartbeat period; sent
+   * at the next tick anyway when this member's ack advanced, so stability does not wait.
+   */
+  private void heartbeatIfIdle() {
+    boolean ackAdvanced = status == MemberStatus.NORMAL && logSlots > lastAckSentToAll;
+    if (now - lastSentToAll >= cfg.heartbeatTicks() || ackAdvanced) {
+      send(Outbound.ALL, new Heartbeat());
     }
   }
 
@@ -1237,6 +1246,7 @@ public final class TotemCore {
       trimPos = log.firstEntry().getValue().firstPos();
     }
     nextSeq = ns;
+    pruneDeadIncarnations();
     recvContig.clear();
     for (Map.Entry<StreamId, TreeMap<Long, byte[]>> e : store.entrySet()) {
       e.getValue().headMap(nextSeqOf(e.getKey())).clear();
@@ -1272,6 +1282,17 @@ public final class TotemCore {
   }
 
   // =============================================================================== helpers
+
+  /** Forgets streams of incarnations replaced in the view: they can never be ordered again. */
+  private void pruneDeadIncarnations() {
+    java.util.function.Predicate<StreamId> dead = sid -> {
+      int idx = indexOf(sid.member());
+      return idx >= 0 && memberInc[idx] != sid.inc();
+    };
+    nextSeq.keySet().removeIf(dead);
+    store.keySet().removeIf(dead);
+    recvContig.keySet().removeIf(dead);
+  }
 
   private boolean inView(int member, long inc) {
     int idx = indexOf(member);
@@ -1315,5 +1336,9 @@ public final class TotemCore {
     byte[] bytes = codec.encode(new TotemMessage(header(), body));
     out.add(new Outbound(to, bytes));
     datagramsOut++;
+    if (to == Outbound.ALL) {
+      lastSentToAll = now;
+      lastAckSentToAll = status == MemberStatus.NORMAL ? logSlots : lastAckSentToAll;
+    }
   }
 }
