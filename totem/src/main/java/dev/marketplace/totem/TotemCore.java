@@ -524,6 +524,10 @@ public final class TotemCore {
   }
 
   private void onNackReq(Header h, NackReq m) {
+    if (m.fromLseq() > m.toLseq()) {
+      violations++;
+      return;
+    }
     List<ReqItem> items = new ArrayList<>();
     for (Map.Entry<Long, byte[]> e
         : ownPending.subMap(m.fromLseq(), true, m.toLseq(), true).entrySet()) {
@@ -1110,11 +1114,12 @@ public final class TotemCore {
     long start = sv.startSlots();
     if (amnesiac || deliveredSlot < 0) {
       setBaseByPosition(sv);
-    } else if (lastNormalView == sv.chosenLogView()) {
+    } else if (lastNormalView == sv.chosenLogView()
+        && posOfSlot(Math.min(logSlots, start)) >= 0) {
       baseByPosition = false;
       pendBase = Math.min(logSlots, start);
       pendBasePos = posOfSlot(pendBase);
-    } else if (deliveredSlot <= start) {
+    } else if (deliveredSlot <= start && posOfSlot(deliveredSlot) >= 0) {
       baseByPosition = false;
       pendBase = deliveredSlot;
       pendBasePos = posOfSlot(deliveredSlot);
@@ -1137,8 +1142,13 @@ public final class TotemCore {
     }
   }
 
+  /** Start position of a slot of my log, or -1 if it is not (or no longer) retained. */
   private long posOfSlot(long slot) {
-    return slot == logSlots ? logPos : log.get(slot).firstPos();
+    if (slot == logSlots) {
+      return logPos;
+    }
+    LogEntry le = log.get(slot);
+    return le == null ? -1 : le.firstPos();
   }
 
   private void recoveryFetch() {
