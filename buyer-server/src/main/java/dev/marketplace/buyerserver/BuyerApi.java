@@ -215,6 +215,7 @@ public final class BuyerApi {
   void removeFromCart(Context ctx) {
     Authenticated me = auth.require(ctx);
     CartChange change = cartChange(ctx);
+    item(change.id()); // an unknown item id is 404, as everywhere else
     RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
     Cart cart = customers.call("RemoveFromCart", c -> c.removeFromCart(CartChangeRequest
         .newBuilder().setToken(me.token()).setItemId(change.id())

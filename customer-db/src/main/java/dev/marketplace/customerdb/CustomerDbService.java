@@ -58,7 +58,10 @@ import javax.sql.DataSource;
  * the read barrier against this replica's database. Thread-safe.
  */
 public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
-  /** Authenticate writes a new expiry only when the last refresh is older than this. */
+  /**
+   * Authenticate writes a new expiry only when the last refresh is older than this, or than a
+   * third of the session timeout when that is shorter (so an active session never expires).
+   */
   static final long TOUCH_COALESCE_MILLIS = 30_000;
   static final long MAX_UNITS = 1_000_000_000L;
   static final long MAX_AVAILABLE = 1_000_000_000_000L;
@@ -262,7 +265,7 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
         return;
       }
       long now = clock.millis();
-      if (now - s.refreshedAtMillis() < TOUCH_COALESCE_MILLIS) {
+      if (now - s.refreshedAtMillis() < Math.min(TOUCH_COALESCE_MILLIS, sessionTimeoutMillis / 3)) {
         out.onNext(AuthInfo.newBuilder().setAccountId(s.accountId()).setRole(s.role())
             .setExpiresInSeconds(CustomerHandler.seconds(s.expiresAtMillis() - now)).build());
         out.onCompleted();

@@ -66,14 +66,16 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
         return ok(createSession(tx, c.getCreateSession(), now).toByteArray());
       case DELETE_SESSION: {
         String token = c.getDeleteSession().getToken();
+        // An unknown, expired or other-role token is UNAUTHENTICATED (API.md: 401); a retried
+        // logout carries the same idempotency key and gets the first (successful) result back.
+        Queries.liveSession(tx, token, c.getDeleteSession().getRole(), now);
         try (PreparedStatement ps = tx.prepareStatement(
             "DELETE FROM sessions WHERE token = ? AND role = ?")) {
           ps.setString(1, token);
           ps.setInt(2, c.getDeleteSession().getRoleValue());
-          if (ps.executeUpdate() > 0) {
-            deleteCart(tx, token);
-          }
+          ps.executeUpdate();
         }
+        deleteCart(tx, token);
         return ok(Done.getDefaultInstance().toByteArray());
       }
       case TOUCH_SESSION: {

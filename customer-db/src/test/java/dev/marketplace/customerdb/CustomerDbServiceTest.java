@@ -196,12 +196,18 @@ class CustomerDbServiceTest {
         .setToken("no'such;token").setRole(Role.SELLER).build()));
     assertCode(Status.Code.INVALID_ARGUMENT, () -> stub.authenticate(TokenRequest.newBuilder()
         .setRole(Role.SELLER).build()));
-    // logout: idempotent, unknown tokens succeed
+    // logout: a retry with the same key gets the first result; otherwise a gone token is 401
     Session s2 = login(Role.SELLER, u, "secret1");
-    stub.logout(tok(s2, Role.SELLER));
-    stub.logout(tok(s2, Role.SELLER));
-    stub.logout(TokenRequest.newBuilder().setToken("unknown").setRole(Role.SELLER).build());
+    TokenRequest keyed = tok(s2, Role.SELLER).toBuilder().setIdempotencyKey("logout-1").build();
+    stub.logout(keyed);
+    stub.logout(keyed);
+    assertCode(Status.Code.UNAUTHENTICATED, () -> stub.logout(tok(s2, Role.SELLER)));
+    assertCode(Status.Code.UNAUTHENTICATED, () -> stub.logout(
+        TokenRequest.newBuilder().setToken("unknown").setRole(Role.SELLER).build()));
     assertCode(Status.Code.UNAUTHENTICATED, () -> stub.authenticate(tok(s2, Role.SELLER)));
+    Session s3 = login(Role.SELLER, u, "secret1");
+    assertCode(Status.Code.UNAUTHENTICATED, () -> stub.logout(tok(s3, Role.BUYER)));
+    stub.authenticate(tok(s3, Role.SELLER)); // the other role's logout left it alone
   }
 
   @Test

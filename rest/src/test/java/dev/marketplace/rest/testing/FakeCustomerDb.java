@@ -179,6 +179,7 @@ public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
   @Override
   public void logout(TokenRequest r, StreamObserver<Done> o) {
     Fakes.run(control, state, o, () -> {
+      session(r); // unknown, expired or other-role token: UNAUTHENTICATED
       state.sessions.remove(r.getToken());
       return Done.getDefaultInstance();
     });
