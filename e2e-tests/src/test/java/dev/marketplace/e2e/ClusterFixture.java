@@ -119,12 +119,44 @@ final class ClusterFixture implements AutoCloseable {
         "BUYER_SERVERS", HostPort.format(buyers));
   }
 
+  /**
+   * Stops everything, then checks that nothing is left: the supervisor and every process it
+   * started (PostgreSQL included) have exited, and the supervisor's pid file is gone. Throws
+   * {@link IllegalStateException} naming what survived (after killing it).
+   */
   @Override
   public void close() throws Exception {
-    cluster("stop");
+    List<ProcessHandle> started = new ArrayList<>();
+    supervisor.toHandle().descendants().forEach(started::add);
+    int stopCode = cluster("stop");
     supervisor.destroy();
     if (!supervisor.waitFor(60, TimeUnit.SECONDS)) {
       supervisor.destroyForcibly();
+    }
+    List<String> leftovers = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (ProcessHandle p : started) {
+      while (p.isAlive() && System.nanoTime() < deadline) {
+        try {
+          p.onExit().get(1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          // check the deadline again
+        }
+      }
+      if (p.isAlive()) {
+        leftovers.add(p.pid() + " " + p.info().commandLine().orElse("?"));
+        p.destroyForcibly();
+      }
+    }
+    if (supervisor.isAlive()) {
+      leftovers.add("supervisor " + supervisor.pid());
+    }
+    if (Files.exists(dataDir.resolve("supervisor.pid"))) {
+      leftovers.add("supervisor.pid file");
+    }
+    if (stopCode != 0 || !leftovers.isEmpty()) {
+      throw new IllegalStateException("cluster in " + dataDir + " not cleanly stopped (stop exit "
+          + stopCode + "), left running: " + leftovers);
     }
   }
 
