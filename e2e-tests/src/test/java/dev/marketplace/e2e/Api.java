@@ -75,6 +75,11 @@ final class Api {
         Map.of("Idempotency-Key", idempotencyKey));
   }
 
+  /** A POST without a body (e.g. /cart/save). */
+  Resp post(String path, String token) {
+    return send("POST", path, token, null, null, Map.of());
+  }
+
   Resp put(String path, String token, Object body) {
     return send("PUT", path, token, json(body), "application/json", Map.of());
   }
