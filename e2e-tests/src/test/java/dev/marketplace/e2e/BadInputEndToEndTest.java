@@ -86,7 +86,8 @@ class BadInputEndToEndTest {
   }
 
   private static String account(Api api, String path, String username) {
-    Api.Resp r = api.post(path, null, obj("username", username, "password", "secret1", "name", "N"));
+    Api.Resp r = api.post(path, null,
+        obj("username", username, "password", "secret1", "name", "N"));
     assertThat(r.status()).as(r.toString()).isEqualTo(201);
     return login(api, username);
   }
@@ -216,6 +217,8 @@ class BadInputEndToEndTest {
           Map.of(), 415, null);
       add("unknown field", method, path, token,
           validBody.replaceFirst("\\{", "{\"color\":\"red\","), 400, "color");
+      add("70 KB body", method, path, token,
+          validBody.replaceFirst("\\{", "{\"pad\":\"" + "x".repeat(70_000) + "\","), 413, null);
       return this;
     }
 
@@ -312,6 +315,14 @@ class BadInputEndToEndTest {
 
   private List<Group> sellerGroups() {
     List<Group> gs = new ArrayList<>();
+    for (boolean sellerServer : List.of(true, false)) {
+      Group r = new Group((sellerServer ? "seller" : "buyer") + " unknown routes and methods",
+          sellerServer);
+      r.add("unknown path", "GET", "/nope", null, null, 404, null);
+      r.add("PATCH /items", "PATCH", "/items", null, "{}", 405, null);
+      r.add("PUT /sessions", "PUT", "/sessions", null, "{}", 405, null);
+      gs.add(r);
+    }
     Map<String, Object> acct = obj("username", ghostSeller, "password", "secret1", "name", "Ghost");
     Group g = new Group("seller POST /sellers", true);
     accountCases(g, "/sellers", acct);
@@ -422,7 +433,8 @@ class BadInputEndToEndTest {
         {"username", 5}, {"password", REMOVE}, {"password", null}, {"password", ""},
         {"password", 123456}}) {
       String field = (String) v[0];
-      g.add(field + " " + shown(v[1]), "POST", "/sessions", null, with(li, field, v[1]), 400, field);
+      g.add(field + " " + shown(v[1]), "POST", "/sessions", null, with(li, field, v[1]), 400,
+          field);
     }
     g.add("wrong password", "POST", "/sessions", null, with(li, "password", "secret2"), 401, null);
     g.add("sql password", "POST", "/sessions", null, with(li, "password", "' OR '1'='1"), 401,
@@ -583,7 +595,8 @@ class BadInputEndToEndTest {
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     assertThat(created.json().get("name").asText()).isEqualTo(name);
     assertThat(created.json().get("username").asText()).isEqualTo(user);
-    Api.Resp session = seller.post("/sessions", null, obj("username", user, "password", "pässwörd"));
+    Api.Resp session =
+        seller.post("/sessions", null, obj("username", user, "password", "pässwörd"));
     assertThat(session.status()).as(session.toString()).isEqualTo(201);
     String token = session.json().get("token").asText();
 
