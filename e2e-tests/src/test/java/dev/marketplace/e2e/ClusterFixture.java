@@ -8,17 +8,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /**
  * The whole system as real processes, for end-to-end tests: a local-cluster supervisor (its own
  * PostgreSQL, each database replica, payment, seller and buyer servers, each its own JVM) on free
  * ports in a temporary data folder. {@link #start} returns once every server answers its health
- * check; {@link #close} stops everything and checks that no process is left. Not thread-safe.
+ * check; {@link #close} stops everything, checks that no process is left and deletes the data
+ * folder (kept with {@code -De2e.keepData=true}; a failed start keeps it). Not thread-safe.
  */
 final class ClusterFixture implements AutoCloseable {
   final Path dataDir;
@@ -29,6 +32,7 @@ final class ClusterFixture implements AutoCloseable {
   final String paymentUrl;
   private final List<String> commonArgs;
   private final Process supervisor;
+  private boolean keepData = Boolean.getBoolean("e2e.keepData");
 
   private ClusterFixture(
       Path dataDir, List<HostPort> sellers, List<HostPort> buyers, List<HostPort> customerDbs,
@@ -90,6 +94,7 @@ final class ClusterFixture implements AutoCloseable {
     int code = fixture.cluster("await");
     if (code != 0) {
       String log = Files.exists(dataDir.resolve("supervisor.log")) ? Files.readString(dataDir.resolve("supervisor.log")) : "";
+      fixture.keepData = true;
       fixture.close();
       throw new IllegalStateException("cluster did not become healthy (await exit " + code + "):\n" + log
           + "\nlogs in " + dataDir.resolve("logs"));
@@ -119,12 +124,49 @@ final class ClusterFixture implements AutoCloseable {
         "BUYER_SERVERS", HostPort.format(buyers));
   }
 
+  /**
+   * Stops everything, then checks that nothing is left: the supervisor and every process it
+   * started (PostgreSQL included) have exited, and the supervisor's pid file is gone. Throws
+   * {@link IllegalStateException} naming what survived (after killing it).
+   */
   @Override
   public void close() throws Exception {
-    cluster("stop");
+    List<ProcessHandle> started = new ArrayList<>();
+    supervisor.toHandle().descendants().forEach(started::add);
+    int stopCode = cluster("stop");
     supervisor.destroy();
     if (!supervisor.waitFor(60, TimeUnit.SECONDS)) {
       supervisor.destroyForcibly();
+    }
+    List<String> leftovers = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (ProcessHandle p : started) {
+      while (p.isAlive() && System.nanoTime() < deadline) {
+        try {
+          p.onExit().get(1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          // check the deadline again
+        }
+      }
+      if (p.isAlive()) {
+        leftovers.add(p.pid() + " " + p.info().commandLine().orElse("?"));
+        p.destroyForcibly();
+      }
+    }
+    if (supervisor.isAlive()) {
+      leftovers.add("supervisor " + supervisor.pid());
+    }
+    if (Files.exists(dataDir.resolve("supervisor.pid"))) {
+      leftovers.add("supervisor.pid file");
+    }
+    if (stopCode != 0 || !leftovers.isEmpty()) {
+      throw new IllegalStateException("cluster in " + dataDir + " not cleanly stopped (stop exit "
+          + stopCode + "), left running: " + leftovers);
+    }
+    if (!keepData) { // -De2e.keepData=true keeps logs and databases
+      try (Stream<Path> files = Files.walk(dataDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 

@@ -20,15 +20,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole system over real processes: CLIs → REST servers → gRPC database replicas →
- * PostgreSQL, plus the SOAP payment service. One cluster for the class (starting one costs tens
- * of seconds); each test uses its own accounts.
+ * PostgreSQL, plus the SOAP payment service, on the run's {@link SharedCluster}; each test uses
+ * its own accounts.
  */
+@ExtendWith(SharedCluster.class)
 class EndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static ClusterFixture cluster;
@@ -37,18 +38,9 @@ class EndToEndTest {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
-  static void startCluster() throws Exception {
-    // Payment approves every well-formed, unexpired card; an expired card is how tests get a decline.
-    cluster = ClusterFixture.start(1, 1, 2, 2, Map.of("APPROVE_PROBABILITY", "1"));
+  static void useSharedCluster(ClusterFixture shared) throws Exception {
+    cluster = shared;
     cli = new Cli(cluster, Files.createDirectories(cluster.dataDir.resolve("sessions")));
-  }
-
-  @AfterAll
-  static void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-      assertThat(cluster.dataDir.resolve("supervisor.pid")).doesNotExist();
-    }
   }
 
   private static JsonNode json(Cli.Result r) throws Exception {
