@@ -221,18 +221,7 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
   public void logout(TokenRequest r, StreamObserver<Done> out) {
     try {
       role(r.getRole());
-      String token;
-      try {
-        token = token(r.getToken());
-      } catch (CommandRejectedException e) {
-        if (e.code() != ErrorCode.UNAUTHENTICATED) {
-          throw e;
-        }
-        idempotencyKey(r.getIdempotencyKey());
-        out.onNext(Done.getDefaultInstance()); // a token that cannot exist: logout is a no-op
-        out.onCompleted();
-        return;
-      }
+      String token = token(r.getToken()); // a token that cannot exist is UNAUTHENTICATED
       byte[] cmd = command(r.getIdempotencyKey(), clock.millis())
           .setDeleteSession(DeleteSession.newBuilder().setToken(token).setRole(r.getRole()))
           .build().toByteArray();
