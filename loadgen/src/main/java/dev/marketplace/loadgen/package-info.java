@@ -1,0 +1,2 @@
+/** Load generator of the marketplace's REST API. */
+package dev.marketplace.loadgen;
