@@ -7,11 +7,15 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * A weighted choice of {@link Action}s, written {@code search=30,get=30,price=10,cart=20,purchase=10}
- * (non-negative integer weights, at least one positive). Each client draws its next action with
- * {@link #pick}. Immutable; thread-safe.
+ * A weighted choice of {@link Action}s, written
+ * {@code search=30,get=30,price=10,cart=20,purchase=10} (integer weights 0..{@link #MAX_WEIGHT},
+ * at least one positive). Each client draws its next action with {@link #pick}. Immutable;
+ * thread-safe.
  */
 final class OperationMix {
+  /** Largest weight of one action (keeps the sum far from overflow). */
+  static final int MAX_WEIGHT = 1_000_000;
+
   private final Map<Action, Integer> weights;
   private final Action[] order;
   private final int[] cumulative;
@@ -22,12 +26,13 @@ final class OperationMix {
     int sum = 0;
     for (Map.Entry<Action, Integer> e : weights.entrySet()) {
       int w = e.getValue();
-      if (w < 0) {
-        throw new IllegalArgumentException("weight of " + e.getKey().key() + " is negative: " + w);
+      if (w < 0 || w > MAX_WEIGHT) {
+        throw new IllegalArgumentException("weight of " + e.getKey().key() + " must be 0.."
+            + MAX_WEIGHT + ", got " + w);
       }
       if (w > 0) {
         copy.put(e.getKey(), w);
-        sum = Math.addExact(sum, w);
+        sum += w;
       }
     }
     if (sum == 0) {
