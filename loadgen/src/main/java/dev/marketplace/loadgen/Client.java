@@ -113,7 +113,7 @@ final class Client implements Runnable {
         String price = String.format(Locale.ROOT, "%d.%02d", 1 + random.nextInt(99),
             random.nextInt(100));
         timed(PRICE, seller, "PUT", "/items/" + item.id() + "/price",
-            fixture.sellers.get(item.seller()).token(), Map.of("price", price));
+            fixture.sellerToken(item.seller()), Map.of("price", price));
       }
       case CART -> {
         Map<String, Object> unit = Map.of("itemId", item.id(), "quantity", 1);
@@ -136,7 +136,7 @@ final class Client implements Runnable {
       if (++purchasesSinceRestock >= restockEvery) {
         purchasesSinceRestock = 0;
         timed(RESTOCK, seller, "PUT", "/items/" + item.id() + "/quantity",
-            fixture.sellers.get(item.seller()).token(), Map.of("quantity", stock));
+            fixture.sellerToken(item.seller()), Map.of("quantity", stock));
       }
     } else {
       // declined (402) leaves the cart as it was; anything else too: start the next one empty

@@ -18,11 +18,11 @@ import java.util.function.Supplier;
  * (logged in) with their items, and buyer sessions (one per client, each with its own cart; several
  * sessions may share a buyer account). Account names carry a per-run prefix so runs never collide.
  *
- * <p>Built once, then read by every client; buyer tokens may be replaced after a re-login
- * ({@link #relogBuyer}), which is safe across threads.
+ * <p>Built once, then read by every client; session tokens may be replaced after a re-login
+ * ({@link #relogBuyer}, {@link #relogSeller}), which is safe across threads.
  */
 final class Fixture {
-  /** A seller account and its session. */
+  /** A seller account and its first session (the current one: {@link #sellerToken}). */
   record Seller(String id, String username, String token) {}
 
   /** An item of the fixture and the index of its seller in {@link #sellers}. */
@@ -43,15 +43,31 @@ final class Fixture {
   final List<Item> items;
   final List<String> buyerUsernames;
   private final AtomicReferenceArray<String> buyerTokens;
+  private final AtomicReferenceArray<String> sellerTokens;
+  private final Supplier<HttpApi> sellerApi;
   private final Supplier<HttpApi> buyerApi;
 
   private Fixture(List<Seller> sellers, List<Item> items, List<String> buyerUsernames,
-      List<String> buyerTokens, Supplier<HttpApi> buyerApi) {
+      List<String> buyerTokens, Supplier<HttpApi> sellerApi, Supplier<HttpApi> buyerApi) {
     this.sellers = List.copyOf(sellers);
     this.items = List.copyOf(items);
     this.buyerUsernames = List.copyOf(buyerUsernames);
     this.buyerTokens = new AtomicReferenceArray<>(buyerTokens.toArray(String[]::new));
+    this.sellerTokens = new AtomicReferenceArray<>(
+        sellers.stream().map(Seller::token).toArray(String[]::new));
+    this.sellerApi = sellerApi;
     this.buyerApi = buyerApi;
+  }
+
+  /** The current session token of seller {@code i} (it changes after {@link #relogSeller}). */
+  String sellerToken(int i) {
+    return sellerTokens.get(i);
+  }
+
+  /** Logs seller {@code i} in again (its session expired). */
+  void relogSeller(int i) throws SetupException {
+    sellerTokens.set(i,
+        login(sellerApi.get(), sellers.get(i).username(), "seller").path("token").asText());
   }
 
   /** The token of buyer session {@code i}. */
@@ -148,7 +164,7 @@ final class Fixture {
       for (Future<String> f : sessionFutures) {
         tokens.add(get(f));
       }
-      return new Fixture(sellerList, items, buyerNames, tokens, buyerApi);
+      return new Fixture(sellerList, items, buyerNames, tokens, sellerApi, buyerApi);
     } finally {
       pool.shutdownNow();
     }

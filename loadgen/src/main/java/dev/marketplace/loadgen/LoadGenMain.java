@@ -371,7 +371,10 @@ public final class LoadGenMain implements Callable<Integer> {
     return failed ? 1 : 0;
   }
 
-  /** Before a measurement: every buyer session gets an empty cart (and a refreshed session). */
+  /**
+   * Before a measurement: every buyer session gets an empty cart and every session is refreshed;
+   * a session that expired meanwhile (401) is replaced by a new login.
+   */
   private void prepare(Fixture fixture, HttpClient http) throws Fixture.SetupException {
     HttpApi buyer = new HttpApi(http, buyerList, requestTimeout, new SplittableRandom());
     HttpApi seller = new HttpApi(http, sellerList, requestTimeout, new SplittableRandom());
@@ -386,10 +389,14 @@ public final class LoadGenMain implements Callable<Integer> {
             + r.body());
       }
     }
-    for (Fixture.Seller s : fixture.sellers) {
-      HttpApi.Resp r = seller.get("/me/rating", s.token());
+    for (int i = 0; i < fixture.sellers.size(); i++) {
+      HttpApi.Resp r = seller.get("/me/rating", fixture.sellerToken(i));
+      if (r.status() == 401) {
+        fixture.relogSeller(i);
+        r = seller.get("/me/rating", fixture.sellerToken(i));
+      }
       if (r.status() != 200) {
-        throw new Fixture.SetupException("prepare: seller " + s.username()
+        throw new Fixture.SetupException("prepare: seller " + fixture.sellers.get(i).username()
             + " GET /me/rating answered " + r.status() + ": " + r.body());
       }
     }

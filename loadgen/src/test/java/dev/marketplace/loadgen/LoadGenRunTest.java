@@ -32,6 +32,11 @@ class LoadGenRunTest {
     final AtomicInteger itemNumber = new AtomicInteger();
     volatile int priceStatus = 200;
     volatile boolean unavailable;
+    final AtomicInteger logins = new AtomicInteger();
+    /** Answers this many of the next {@code GET /me/rating} with 401. */
+    final AtomicInteger expireSeller = new AtomicInteger();
+    /** Answers this many of the next {@code DELETE /cart} with 401. */
+    final AtomicInteger expireBuyer = new AtomicInteger();
 
     FakeServer() throws IOException {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -49,11 +54,16 @@ class LoadGenRunTest {
       ex.getRequestBody().readAllBytes();
       String m = ex.getRequestMethod();
       String p = ex.getRequestURI().getPath();
+      AtomicInteger expire = m.equals("GET") && p.equals("/me/rating") ? expireSeller
+          : m.equals("DELETE") && p.equals("/cart") ? expireBuyer : null;
       if (unavailable) {
         send(ex, 503, "{\"status\":503,\"title\":\"no quorum\"}");
+      } else if (expire != null && expire.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        send(ex, 401, "{\"status\":401,\"title\":\"expired\"}");
       } else if (m.equals("POST") && (p.equals("/sellers") || p.equals("/buyers"))) {
         send(ex, 201, "{\"id\":\"a1\",\"username\":\"u\",\"name\":\"n\"}");
       } else if (m.equals("POST") && p.equals("/sessions")) {
+        logins.incrementAndGet();
         send(ex, 201, "{\"token\":\"tok\",\"expiresInSeconds\":300}");
       } else if (m.equals("POST") && p.equals("/items")) {
         send(ex, 201, "{\"id\":\"3-" + itemNumber.incrementAndGet() + "\"}");
@@ -170,5 +180,18 @@ class LoadGenRunTest {
       }
     }
     assertThat(total).isEqualTo(5);
+  }
+
+  @Test
+  void expiredSessionsAreLoggedInAgainBeforeAMeasurement() throws IOException {
+    a = new FakeServer();
+    a.expireSeller.set(1);
+    a.expireBuyer.set(1);
+    int code = run(a.address(), "--workloads", "cart", "--json");
+    assertThat(code).as(err.toString()).isZero();
+    // setup: 1 seller + 2 buyer sessions; then one re-login each
+    assertThat(a.logins.get()).isEqualTo(5);
+    JsonNode rows = HttpApi.JSON.readTree(out.toString()).get("rows");
+    assertThat(rows.get(0).get("errors").asLong()).isZero();
   }
 }
