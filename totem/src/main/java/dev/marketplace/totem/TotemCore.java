@@ -320,6 +320,16 @@ public final class TotemCore {
     deliveredSlot = -1;
     waitingState = false;
     lastProgress = now;
+    if (status == MemberStatus.NORMAL && position <= logPos && position >= trimPos) {
+      // The log still covers the new position: continue delivering from the slot holding it.
+      Map.Entry<Long, Long> fe = posIndex.floorEntry(position);
+      deliveredSlot = position == logPos || fe == null ? logSlots : fe.getValue();
+    } else if (status == MemberStatus.NORMAL) {
+      // Jumped past the log: re-anchor by position inside the same view.
+      status = MemberStatus.RECOVERING;
+      pendingSeq.clear();
+      pendingEntry.clear();
+    }
     if (status == MemberStatus.RECOVERING) {
       pending.clear();
       setBaseByPosition(installed);
@@ -327,6 +337,17 @@ public final class TotemCore {
     }
     afterInput();
     return true;
+  }
+
+  /**
+   * The runtime could not complete a requested state transfer (e.g. the source died); the core
+   * goes back to fetching and may ask again.
+   */
+  public void stateTransferFailed() {
+    if (waitingState) {
+      waitingState = false;
+      lastProgress = now;
+    }
   }
 
   /** Drains everything produced since the last call. */
@@ -647,19 +668,18 @@ public final class TotemCore {
   private LogEntry resolve(Sequence sq) {
     List<Cmd> cmds = new ArrayList<>(sq.refs().size());
     for (ReqRef ref : sq.refs()) {
-      int idx = indexOf(ref.member());
-      if (idx < 0) {
+      if (!inView(ref.member(), ref.incarnation())) {
         violations++;
         pendingSeq.remove(sq.slot());
         return null;
       }
-      StreamId sid = new StreamId(ref.member(), memberInc[idx]);
+      StreamId sid = new StreamId(ref.member(), ref.incarnation());
       TreeMap<Long, byte[]> t = store.get(sid);
       byte[] b = t == null ? null : t.get(ref.lseq());
       if (b == null) {
         return null;
       }
-      cmds.add(new Cmd(ref.member(), memberInc[idx], ref.lseq(), b));
+      cmds.add(new Cmd(ref.member(), ref.incarnation(), ref.lseq(), b));
     }
     return new LogEntry(sq.slot(), sq.firstPos(), List.copyOf(cmds));
   }
@@ -710,7 +730,7 @@ public final class TotemCore {
       }
       List<ReqRef> refs = new ArrayList<>(batch.size());
       for (Cmd c : batch) {
-        refs.add(new ReqRef(c.member(), c.lseq()));
+        refs.add(new ReqRef(c.member(), c.incarnation(), c.lseq()));
       }
       send(Outbound.ALL, new Sequence(le.slot(), le.firstPos(), List.copyOf(refs)));
     }
@@ -859,7 +879,8 @@ public final class TotemCore {
         slot = fe.getValue();
       }
       long slotPos = slot == logSlots ? logPos : log.get(slot).firstPos();
-      send(to, new Anchor(tag, slot, slotPos, streamsAt(slot)));
+      long slotEnd = slot == logSlots ? logPos : log.get(slot).endPos();
+      send(to, new Anchor(tag, slot, slotPos, slotEnd, streamsAt(slot)));
     }
     for (int i = 0; i < cfg.fetchBatch() && slot < logSlots; i++, slot++) {
       LogEntry le = log.get(slot);
@@ -884,7 +905,9 @@ public final class TotemCore {
       return;
     }
     boolean tagOk = a.logView() == view || a.logView() == installed.chosenLogView();
-    if (!tagOk || a.pos() > pendBasePos) {
+    boolean covers = a.pos() == pendBasePos
+        || (a.pos() < pendBasePos && pendBasePos < a.endPos());
+    if (!tagOk || !covers) {
       return;
     }
     if (a.slot() > installed.startSlots() && a.logView() != view) {
@@ -892,13 +915,24 @@ public final class TotemCore {
     }
     pendBase = a.slot();
     baseStreams = a.streams();
-    deliveredSlot = a.slot();
     pendBasePos = a.pos();
     lastProgress = now;
     tryFinishRecovery();
   }
 
   private void onTooFar(Header h, TooFar t) {
+    if (status == MemberStatus.NORMAL && t.trimPos() > logPos) {
+      // Behind every retained log (only after an external state jump): re-anchor by position.
+      status = MemberStatus.RECOVERING;
+      pendingSeq.clear();
+      pendingEntry.clear();
+      pending.clear();
+      lastProgress = now;
+      setBaseByPosition(installed);
+      if (deliveredPos >= t.trimPos()) {
+        return;
+      }
+    }
     if (status != MemberStatus.RECOVERING || waitingState || t.deliveredPos() < deliveredPos) {
       return;
     }
@@ -1088,7 +1122,6 @@ public final class TotemCore {
     if (deliveredPos == sv.startPos()) {
       pendBase = sv.startSlots();
       pendBasePos = sv.startPos();
-      deliveredSlot = sv.startSlots();
     } else {
       pendBase = -1;
       pendBasePos = deliveredPos;
@@ -1182,6 +1215,7 @@ public final class TotemCore {
     if (baseByPosition) {
       log.clear();
       posIndex.clear();
+      deliveredSlot = pendBase;
     } else {
       while (!log.isEmpty() && log.lastKey() >= pendBase) {
         LogEntry dropped = log.pollLastEntry().getValue();

@@ -34,8 +34,8 @@ public record TotemMessage(Header header, Body body) {
   /** One command of the sender's own stream. */
   public record ReqItem(long lseq, byte[] command) {}
 
-  /** A request id inside a SEQUENCE: the stream's incarnation is the one named by the view. */
-  public record ReqRef(int member, long lseq) {}
+  /** A request id inside a SEQUENCE. */
+  public record ReqRef(int member, long incarnation, long lseq) {}
 
   /** A fully identified command inside a log entry. */
   public record Cmd(int member, long incarnation, long lseq, byte[] command) {}
@@ -64,8 +64,11 @@ public record TotemMessage(Header header, Body body) {
   /** Ask for log entries from slot {@code fromSlot}, or by position when fromSlot is -1. */
   public record Fetch(long fromSlot, long fromPos, long wantLogView) implements Body {}
 
-  /** Answer to a FETCH by position: slot {@code slot} starts at {@code pos}; streams there. */
-  public record Anchor(long logView, long slot, long pos, List<StreamPos> streams)
+  /**
+   * Answer to a FETCH by position: slot {@code slot} covers positions {@code [pos, endPos)}
+   * (empty when it is the sender's next, not yet assigned slot); streams as of its start.
+   */
+  public record Anchor(long logView, long slot, long pos, long endPos, List<StreamPos> streams)
       implements Body {}
 
   /** "What you asked for is trimmed here; my first retained position is trimPos." */

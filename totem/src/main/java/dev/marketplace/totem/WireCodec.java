@@ -210,6 +210,7 @@ public final class WireCodec {
       b.uvar(m.refs().size());
       for (ReqRef ref : m.refs()) {
         b.uvar(ref.member());
+        b.fixed64(ref.incarnation());
         b.uvar(ref.lseq());
       }
     } else if (body instanceof Entry m) {
@@ -234,6 +235,7 @@ public final class WireCodec {
       b.svar(m.logView());
       b.uvar(m.slot());
       b.uvar(m.pos());
+      b.uvar(m.endPos());
       streams(b, m.streams());
     } else if (body instanceof TooFar m) {
       b.uvar(m.trimPos());
@@ -294,10 +296,10 @@ public final class WireCodec {
       case 2: {
         long slot = r.uvar();
         long first = r.uvar();
-        int n = r.count(2);
+        int n = r.count(10);
         List<ReqRef> refs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          refs.add(new ReqRef(r.uint(), r.uvar()));
+          refs.add(new ReqRef(r.uint(), r.fixed64(), r.uvar()));
         }
         return new Sequence(slot, first, List.copyOf(refs));
       }
@@ -319,7 +321,7 @@ public final class WireCodec {
       case 6:
         return new Fetch(r.svar(), r.uvar(), r.svar());
       case 7:
-        return new Anchor(r.svar(), r.uvar(), r.uvar(), List.copyOf(streams(r)));
+        return new Anchor(r.svar(), r.uvar(), r.uvar(), r.uvar(), List.copyOf(streams(r)));
       case 8:
         return new TooFar(r.uvar(), r.uvar());
       case 9: {
