@@ -24,6 +24,7 @@ public final class LocalCluster implements AutoCloseable {
 
   private final List<TotemNode> nodes = new CopyOnWriteArrayList<>();
   private final List<List<Delivered>> delivered = new ArrayList<>();
+  private final List<java.util.concurrent.atomic.AtomicLong> deliveredCount = new ArrayList<>();
   private final List<InetSocketAddress> addresses;
   private final TotemNode.Settings settings;
   private final boolean record;
@@ -52,17 +53,41 @@ public final class LocalCluster implements AutoCloseable {
     LocalCluster c = new LocalCluster(List.copyOf(addresses), settings, record);
     for (int i = 0; i < n; i++) {
       c.delivered.add(new CopyOnWriteArrayList<>());
+      c.deliveredCount.add(new java.util.concurrent.atomic.AtomicLong());
     }
     for (int i = 0; i < n; i++) {
       int id = i;
       TotemConfig cfg = TotemNode.tunedConfig(n, i, 42, KEY);
-      c.nodes.add(TotemNode.start(cfg, addresses, channels.get(i), -1,
-          batch -> c.onDelivered(id, batch), settings));
+      c.nodes.add(TotemNode.start(cfg, addresses, channels.get(i), -1, c.handler(id),
+          settings));
     }
     return c;
   }
 
+  /**
+   * Delivery goes to the recorders; a state transfer (this cluster has no state machine: its
+   * "state" is the delivered count) installs the donor's delivered position. The recorded list
+   * of that member then has a gap (fine for benchmarks; tests that compare lists do not restart).
+   */
+  private TotemNode.Handler handler(int id) {
+    return new TotemNode.Handler() {
+      @Override
+      public void delivered(List<Delivered> batch) {
+        onDelivered(id, batch);
+      }
+
+      @Override
+      public void stateTransferNeeded(dev.marketplace.totem.StateTransferNeeded request) {
+        long q = nodes.get(request.from()).status().deliveredPos();
+        TotemNode self = nodes.get(id);
+        deliveredCount.get(id).set(Math.max(q, request.position()));
+        self.installedState(Math.max(q, request.position()));
+      }
+    };
+  }
+
   private void onDelivered(int member, List<Delivered> batch) {
+    deliveredCount.get(member).addAndGet(batch.size());
     if (record) {
       delivered.get(member).addAll(batch);
     }
@@ -75,6 +100,24 @@ public final class LocalCluster implements AutoCloseable {
   /** Registers a delivery listener of one member (called on its loop thread). */
   public void onDelivered(int member, BiConsumer<Integer, List<Delivered>> listener) {
     listeners.put(member, listener);
+  }
+
+  /**
+   * Closes member {@code i} (if running) and starts it again as a restarted (amnesiac) member on
+   * the same address, at the number of commands it delivered so far.
+   */
+  public synchronized TotemNode restart(int i) throws IOException {
+    nodes.get(i).close();
+    TotemConfig cfg = TotemNode.tunedConfig(addresses.size(), i, 42, KEY);
+    TotemNode node = TotemNode.start(cfg, addresses, null, deliveredCount.get(i).get(),
+        handler(i), settings);
+    nodes.set(i, node);
+    return node;
+  }
+
+  /** How many commands member {@code i} delivered (over all its runs). */
+  public long deliveredCount(int i) {
+    return deliveredCount.get(i).get();
   }
 
   /** Member {@code i}'s node. */
