@@ -233,7 +233,7 @@ public final class TotemCore {
     ownPending.put(lseq, copy);
     addToStore(ownStream(), lseq, copy);
     ownUnsent.add(new ReqItem(lseq, copy));
-    trySequence();
+    afterInput();
     return lseq;
   }
 

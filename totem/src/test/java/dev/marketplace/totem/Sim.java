@@ -195,12 +195,16 @@ final class Sim {
 
   /** Broadcasts one command from member i if alive; returns false if it was refused. */
   boolean broadcast(int i) {
+    return broadcast(i, ("c" + i + "-" + rng.nextInt(1_000_000)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Broadcasts the given command from member i if alive; returns false if refused. */
+  boolean broadcast(int i, byte[] cmd) {
     Node x = nodes[i];
     if (!x.alive) {
       return false;
     }
     long inc = x.core.status().incarnation();
-    byte[] cmd = ("c" + i + "-" + rng.nextInt(1_000_000)).getBytes(StandardCharsets.UTF_8);
     long lseq;
     try {
       lseq = x.core.broadcast(cmd);
