@@ -141,11 +141,17 @@ public final class CustomerDbProcesses implements AutoCloseable {
     return CustomerDbGrpc.newFutureStub(channels.get(i));
   }
 
+  /** Lets the next call to member {@code i} connect at once (after a restart). */
+  public void resetBackoff(int i) {
+    channels.get(i).resetConnectBackoff();
+  }
+
   /** Member {@code i}'s status, or null when it does not answer within 1 s. */
   public ReplicaStatus status(int i) {
     try {
       return stub(i, 1_000).status(StatusRequest.getDefaultInstance());
     } catch (RuntimeException e) {
+      channels.get(i).resetConnectBackoff(); // a (re)starting process: retry the connect now
       return null;
     }
   }

@@ -203,6 +203,7 @@ class CustomerDbTotemProcessTest {
         if (c != Status.Code.UNAVAILABLE && c != Status.Code.DEADLINE_EXCEEDED) {
           throw e;
         }
+        cluster.resetBackoff(r);
         retries.incrementAndGet();
         if (stop.get() && attempt > 50) {
           return null;
