@@ -117,6 +117,9 @@ public final class TotemReplication implements Replication {
   private final AtomicLong nextRequestId = new AtomicLong(1);
   private final AtomicLong malformedEnvelopes = new AtomicLong();
   private final AtomicLong stateTransfers = new AtomicLong();
+  private final AtomicLong appliedCommands = new AtomicLong();
+  private final AtomicLong applyBatches = new AtomicLong();
+  private final AtomicLong applyNanos = new AtomicLong();
   private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
     Thread t = new Thread(r, "totem-replication-timer");
     t.setDaemon(true);
@@ -160,6 +163,7 @@ public final class TotemReplication implements Replication {
       t.start();
       node = TotemNode.start(cfg, options.members(), null, applied == 0 ? -1 : applied,
           new Handler(), options.node());
+      timer.scheduleAtFixedRate(this::logStats, 10, 10, TimeUnit.SECONDS);
       log.info("totem member {} started at {} ({}), applied position {}", options.memberId(),
           self, applied == 0 ? "bootstrap" : "restart", applied);
     } catch (IOException e) {
@@ -317,6 +321,14 @@ public final class TotemReplication implements Replication {
     return malformedEnvelopes.get();
   }
 
+  /**
+   * Apply statistics: {commands applied, transactions, nanoseconds spent in {@link
+   * StateMachine#apply}} since start.
+   */
+  public long[] applyStats() {
+    return new long[] {appliedCommands.get(), applyBatches.get(), applyNanos.get()};
+  }
+
   /** State transfers completed by this replica. */
   public long stateTransfers() {
     return stateTransfers.get();
@@ -392,7 +404,11 @@ public final class TotemReplication implements Replication {
       payloads.add(payload);
       mine[i - from] = rid;
     }
+    long t0 = System.nanoTime();
     List<byte[]> results = sm.apply(firstIndex, payloads, false);
+    applyNanos.addAndGet(System.nanoTime() - t0);
+    applyBatches.incrementAndGet();
+    appliedCommands.addAndGet(payloads.size());
     for (int i = 0; i < mine.length; i++) {
       if (mine[i] != 0) {
         CompletableFuture<byte[]> f = pending.get(mine[i]);
@@ -431,6 +447,23 @@ public final class TotemReplication implements Replication {
       TimeUnit.MILLISECONDS.sleep(backoff); // retry pacing between attempts, not a test wait
       backoff = Math.min(1_000, backoff * 2);
     }
+  }
+
+  private long[] lastStats = new long[3];
+
+  private void logStats() {
+    long[] now = applyStats();
+    long cmds = now[0] - lastStats[0];
+    if (cmds > 0) {
+      long batches = now[1] - lastStats[1];
+      TotemNode n = node;
+      log.info("member {}: applied {} commands in {} transactions ({} per txn, {} ms/txn) in "
+          + "the last 10 s; view {} {}; node {}", options.memberId(), cmds, batches,
+          batches == 0 ? 0 : cmds / batches,
+          batches == 0 ? 0 : (now[2] - lastStats[2]) / 1_000_000 / batches,
+          n.status().view(), n.status().members(), n.counters());
+    }
+    lastStats = now;
   }
 
   private void failPending() {

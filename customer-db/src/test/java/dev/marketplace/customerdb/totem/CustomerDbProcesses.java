@@ -82,7 +82,7 @@ public final class CustomerDbProcesses implements AutoCloseable {
   private void launch(int i) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"),
+        "-cp", absoluteClassPath(),
         "dev.marketplace.customerdb.CustomerDbMain",
         "--member-id=" + i,
         "--customer-db-replicas=" + replicasOption(),
@@ -101,6 +101,18 @@ public final class CustomerDbProcesses implements AutoCloseable {
         || k.equals("MEMBER_ID") || k.startsWith("TOTEM") || k.equals("CLUSTER_KEY")
         || k.equals("REPLICATION"));
     processes.set(i, pb.start());
+  }
+
+  /** The current class path with every entry made absolute (the processes run elsewhere). */
+  private static String absoluteClassPath() {
+    StringBuilder sb = new StringBuilder();
+    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        sb.append(sb.length() == 0 ? "" : File.pathSeparator)
+            .append(Path.of(e).toAbsolutePath());
+      }
+    }
+    return sb.toString();
   }
 
   /** Number of members. */
