@@ -83,8 +83,15 @@ public final class CustomerDbMain implements Callable<Integer> {
       log.error("fatal state machine failure; exiting", e);
       Runtime.getRuntime().halt(70);
     });
-    CustomerDbServer server = CustomerDbServer.start(me.host(), me.port(), pgUrl, pgUser,
-        pgPassword, replication, Clock.systemUTC(), sessionTimeoutSeconds, passwordHashIterations);
+    CustomerDbServer server;
+    try {
+      server = CustomerDbServer.start(me.host(), me.port(), pgUrl, pgUser,
+          pgPassword, replication, Clock.systemUTC(), sessionTimeoutSeconds, passwordHashIterations);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot open PG_URL="
+          + pgUrl.replaceAll("password=[^&]*", "password=***") + " as PG_USER=" + pgUser
+          + " or bind " + me + ": " + e.getMessage(), e);
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "customer-db-stop"));
     log.info("customer-db member {} serving on {}:{} ({} replication)", memberId, me.host(),
         server.port(), replicationOptions.useTotem(members.size()) ? "totem" : "single-node");
@@ -105,7 +112,9 @@ public final class CustomerDbMain implements Callable<Integer> {
         line.getErr().println("configuration error: " + ex.getMessage());
         return 2;
       }
-      throw ex;
+      log.error("cannot start", ex);
+      line.getErr().println("cannot start: " + ex.getMessage());
+      return 1;
     });
     cmd.setParameterExceptionHandler((ex, args2) -> {
       ex.getCommandLine().getErr().println("configuration error: " + ex.getMessage()

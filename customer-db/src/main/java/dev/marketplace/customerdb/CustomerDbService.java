@@ -269,7 +269,9 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
         return;
       }
       try {
-        byte[] cmd = command(r.getIdempotencyKey(), now)
+        // No idempotency key: a refresh is naturally idempotent, and a replayed key must not
+        // return an old expiry.
+        byte[] cmd = command("", now)
             .setTouchSession(TouchSession.newBuilder().setToken(r.getToken()).setRole(r.getRole())
                 .setExpiresAtMillis(now + sessionTimeoutMillis))
             .build().toByteArray();

@@ -372,9 +372,9 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
       throws SQLException, CommandRejectedException {
     Queries.buyer(tx, r.getBuyerId());
     Queries.seller(tx, r.getSellerId());
-    try (PreparedStatement ps = tx.prepareStatement("SELECT 1 FROM purchase_lines l JOIN "
-        + "purchases p ON p.id = l.purchase_id WHERE p.buyer_id = ? AND l.category = ? "
-        + "AND l.number = ? LIMIT 1")) {
+    try (PreparedStatement ps = tx.prepareStatement("SELECT l.seller_id FROM purchase_lines l "
+        + "JOIN purchases p ON p.id = l.purchase_id WHERE p.buyer_id = ? AND l.category = ? "
+        + "AND l.number = ? ORDER BY p.seq LIMIT 1")) {
       ps.setLong(1, r.getBuyerId());
       ps.setInt(2, r.getItemId().getCategory());
       ps.setLong(3, r.getItemId().getNumber());
@@ -383,6 +383,10 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
           throw new CommandRejectedException(ErrorCode.FAILED_PRECONDITION,
               "buyer " + r.getBuyerId() + " never purchased item " + r.getItemId().getCategory()
                   + "-" + r.getItemId().getNumber());
+        }
+        if (rs.getLong(1) != r.getSellerId()) {
+          throw new CommandRejectedException(ErrorCode.INVALID_ARGUMENT, "seller_id: the item "
+              + "was bought from seller " + rs.getLong(1) + ", not " + r.getSellerId());
         }
       }
     }

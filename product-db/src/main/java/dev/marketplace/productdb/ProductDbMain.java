@@ -66,8 +66,15 @@ public final class ProductDbMain implements Callable<Integer> {
       log.error("fatal state machine failure; exiting", e);
       Runtime.getRuntime().halt(70);
     });
-    ProductDbServer server = ProductDbServer.start(me.host(), me.port(), pgUrl, pgUser,
-        pgPassword, replication, Clock.systemUTC());
+    ProductDbServer server;
+    try {
+      server = ProductDbServer.start(me.host(), me.port(), pgUrl, pgUser,
+          pgPassword, replication, Clock.systemUTC());
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot open PG_URL="
+          + pgUrl.replaceAll("password=[^&]*", "password=***") + " as PG_USER=" + pgUser
+          + " or bind " + me + ": " + e.getMessage(), e);
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "product-db-stop"));
     log.info("product-db member {} serving on {}:{}", memberId, me.host(), server.port());
     server.awaitTermination();
@@ -87,7 +94,9 @@ public final class ProductDbMain implements Callable<Integer> {
         line.getErr().println("configuration error: " + ex.getMessage());
         return 2;
       }
-      throw ex;
+      log.error("cannot start", ex);
+      line.getErr().println("cannot start: " + ex.getMessage());
+      return 1;
     });
     cmd.setParameterExceptionHandler((ex, args2) -> {
       ex.getCommandLine().getErr().println("configuration error: " + ex.getMessage()

@@ -41,6 +41,9 @@ public record TotemConfig(
   /** Per-member bytes of the piggybacked receive vector reserved in every header. */
   static final int PER_MEMBER_OVERHEAD = 12;
 
+  /** Per-member bytes a START_VIEW/VIEW_CHANGE needs (member list + stream positions). */
+  static final int VIEW_BYTES_PER_MEMBER = 44;
+
   public TotemConfig {
     clusterKey = clusterKey == null ? null : clusterKey.clone();
     validateFields(memberCount, selfId, clusterKey, maxDatagramBytes, heartbeatTicks,
@@ -92,12 +95,16 @@ public record TotemConfig(
   private static void validateFields(int n, int self, byte[] key, int maxDatagram, int hb,
       int suspect, int vc, int resend, int fetchBatch, int maxPending) {
     require(n >= 1 && n <= 255, "memberCount must be 1..255, was " + n);
+    // (the datagram budget bounds N further: about 28 members at 1400 bytes, see below)
     require(self >= 0 && self < n, "selfId must be in 0.." + (n - 1) + ", was " + self);
     require(key != null && key.length >= 16, "clusterKey must have at least 16 bytes");
     require(maxDatagram >= 512 && maxDatagram <= 65_000,
         "maxDatagramBytes must be 512..65000, was " + maxDatagram);
     require(maxDatagram - FIXED_OVERHEAD - PER_MEMBER_OVERHEAD * n >= 64,
         "maxDatagramBytes too small for " + n + " members");
+    require(FIXED_OVERHEAD + VIEW_BYTES_PER_MEMBER * n <= maxDatagram,
+        "maxDatagramBytes " + maxDatagram + " cannot carry a view of " + n
+            + " members (needs " + (FIXED_OVERHEAD + VIEW_BYTES_PER_MEMBER * n) + ")");
     require(hb >= 1, "heartbeatTicks must be >= 1, was " + hb);
     require(suspect > 2 * hb, "suspectTicks must exceed 2*heartbeatTicks, was " + suspect);
     require(vc > hb, "viewChangeTicks must exceed heartbeatTicks, was " + vc);

@@ -121,6 +121,8 @@ public final class TotemCore {
   private long lastProgress;
   private boolean waitingState;
   private long lastFetch = Long.MIN_VALUE / 2;
+  private long lastSentToAll = Long.MIN_VALUE / 2;
+  private long lastAckSentToAll;
 
   // ---- outputs
   private final List<Outbound> out = new ArrayList<>();
@@ -393,9 +395,7 @@ public final class TotemCore {
     if (now % cfg.resendTicks() == 0) {
       resendOwn();
     }
-    if (now % cfg.heartbeatTicks() == 0) {
-      send(Outbound.ALL, new Heartbeat());
-    }
+    heartbeatIfIdle();
   }
 
   private void tickRecovering() {
@@ -409,9 +409,7 @@ public final class TotemCore {
     if (!waitingState) {
       recoveryFetch();
     }
-    if (now % cfg.heartbeatTicks() == 0) {
-      send(Outbound.ALL, new Heartbeat());
-    }
+    heartbeatIfIdle();
   }
 
   private void tickViewChange() {
@@ -429,6 +427,17 @@ public final class TotemCore {
       } else {
         send(Outbound.ALL, new Heartbeat());
       }
+    }
+  }
+
+  /**
+   * Progress/heartbeat to all unless something already went to all this heartbeat period; sent
+   * at the next tick anyway when this member's ack advanced, so stability does not wait.
+   */
+  private void heartbeatIfIdle() {
+    boolean ackAdvanced = status == MemberStatus.NORMAL && logSlots > lastAckSentToAll;
+    if (now - lastSentToAll >= cfg.heartbeatTicks() || ackAdvanced) {
+      send(Outbound.ALL, new Heartbeat());
     }
   }
 
@@ -515,6 +524,10 @@ public final class TotemCore {
   }
 
   private void onNackReq(Header h, NackReq m) {
+    if (m.fromLseq() > m.toLseq()) {
+      violations++;
+      return;
+    }
     List<ReqItem> items = new ArrayList<>();
     for (Map.Entry<Long, byte[]> e
         : ownPending.subMap(m.fromLseq(), true, m.toLseq(), true).entrySet()) {
@@ -1101,11 +1114,12 @@ public final class TotemCore {
     long start = sv.startSlots();
     if (amnesiac || deliveredSlot < 0) {
       setBaseByPosition(sv);
-    } else if (lastNormalView == sv.chosenLogView()) {
+    } else if (lastNormalView == sv.chosenLogView()
+        && posOfSlot(Math.min(logSlots, start)) >= 0) {
       baseByPosition = false;
       pendBase = Math.min(logSlots, start);
       pendBasePos = posOfSlot(pendBase);
-    } else if (deliveredSlot <= start) {
+    } else if (deliveredSlot <= start && posOfSlot(deliveredSlot) >= 0) {
       baseByPosition = false;
       pendBase = deliveredSlot;
       pendBasePos = posOfSlot(deliveredSlot);
@@ -1128,8 +1142,13 @@ public final class TotemCore {
     }
   }
 
+  /** Start position of a slot of my log, or -1 if it is not (or no longer) retained. */
   private long posOfSlot(long slot) {
-    return slot == logSlots ? logPos : log.get(slot).firstPos();
+    if (slot == logSlots) {
+      return logPos;
+    }
+    LogEntry le = log.get(slot);
+    return le == null ? -1 : le.firstPos();
   }
 
   private void recoveryFetch() {
@@ -1237,6 +1256,7 @@ public final class TotemCore {
       trimPos = log.firstEntry().getValue().firstPos();
     }
     nextSeq = ns;
+    pruneDeadIncarnations();
     recvContig.clear();
     for (Map.Entry<StreamId, TreeMap<Long, byte[]>> e : store.entrySet()) {
       e.getValue().headMap(nextSeqOf(e.getKey())).clear();
@@ -1272,6 +1292,17 @@ public final class TotemCore {
   }
 
   // =============================================================================== helpers
+
+  /** Forgets streams of incarnations replaced in the view: they can never be ordered again. */
+  private void pruneDeadIncarnations() {
+    java.util.function.Predicate<StreamId> dead = sid -> {
+      int idx = indexOf(sid.member());
+      return idx >= 0 && memberInc[idx] != sid.inc();
+    };
+    nextSeq.keySet().removeIf(dead);
+    store.keySet().removeIf(dead);
+    recvContig.keySet().removeIf(dead);
+  }
 
   private boolean inView(int member, long inc) {
     int idx = indexOf(member);
@@ -1315,5 +1346,9 @@ public final class TotemCore {
     byte[] bytes = codec.encode(new TotemMessage(header(), body));
     out.add(new Outbound(to, bytes));
     datagramsOut++;
+    if (to == Outbound.ALL) {
+      lastSentToAll = now;
+      lastAckSentToAll = status == MemberStatus.NORMAL ? logSlots : lastAckSentToAll;
+    }
   }
 }

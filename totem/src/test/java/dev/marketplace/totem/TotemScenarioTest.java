@@ -99,6 +99,45 @@ class TotemScenarioTest {
   }
 
   @Test
+  void viewChangeSkipsADeadCoordinator() {
+    Sim sim = new Sim(SEED + 11, 5);
+    sim.run(60, 0.3);
+    sim.crash(1); // coordinator of view 1 (view mod N)
+    sim.run(200, 0.3);
+    sim.assertLiveness(300);
+    assertThat(sim.status(0).view()).isGreaterThanOrEqualTo(2);
+    assertThat(sim.status(0).members()).containsExactly(0, 2, 3, 4);
+  }
+
+  @Test
+  void slotSeenByOnlyOneMemberIsFinishedOrDiscardedConsistently() {
+    for (long seed = SEED; seed < SEED + 6; seed++) {
+      Sim sim = new Sim(seed, 5);
+      sim.run(40, 0.3);
+      sim.run(30, 0);
+      int next = sim.nextSequencer(0);
+      int witness = (next + 1) % 5;
+      for (int j = 0; j < 5; j++) {
+        if (j != next && j != witness) {
+          sim.cut(next, j);
+        }
+      }
+      sim.broadcast(witness);
+      sim.broadcast(witness);
+      sim.run(3, 0);
+      assertThat(sim.status(witness).logSlots()).as("precondition: only the witness got the slot")
+          .isGreaterThan(sim.status((next + 2) % 5).logSlots());
+      sim.crash(next);
+      if (seed % 2 == 1) {
+        sim.crash(witness); // the only other holder dies too: the slot must be discarded
+      }
+      sim.run(150, 0.2);
+      sim.assertLiveness(300);
+      assertThat(sim.status((next + 2) % 5).members()).doesNotContain(next);
+    }
+  }
+
+  @Test
   void twoSimultaneousCrashesOfFiveKeepTheGroupGoing() {
     Sim sim = new Sim(SEED + 5, 5).loss(0.1);
     sim.run(60, 0.3);

@@ -16,6 +16,9 @@ import org.junit.jupiter.api.Test;
  */
 class TotemSweepTest {
 
+  private static final long[] VIEWS = {0};
+  private static final long[] XFERS = {0};
+
   @Test
   void randomFaultSchedulesKeepEveryInvariant() {
     String one = System.getProperty("totem.sweep.seed");
@@ -34,14 +37,18 @@ class TotemSweepTest {
       }
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
-    System.out.printf("totem sweep: %d seeds, %d deliveries, %d ms%n", seeds, delivered, ms);
+    System.out.printf("totem sweep: %d seeds, %d deliveries, %d view installs, %d state"
+        + " transfers, %d ms%n", seeds, delivered, VIEWS[0], XFERS[0], ms);
+    assertThat(VIEWS[0]).as("the sweep exercises view changes").isPositive();
+    assertThat(XFERS[0]).as("the sweep exercises state transfer").isPositive();
     assertThat(delivered).isPositive();
   }
 
   /** One random schedule; returns the number of globally delivered commands. */
   static long runSeed(long seed) {
     SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 7);
-    int n = r.nextInt(4) == 0 ? 3 : 5;
+    int pick = r.nextInt(20);
+    int n = pick < 5 ? 3 : pick < 8 ? 4 : pick < 18 ? 5 : 7;
     Sim sim = new Sim(seed, n);
     sim.loss(r.nextDouble() * 0.3).dup(r.nextDouble() * 0.1);
     sim.maxDelay = 5 + r.nextInt(30);
@@ -67,6 +74,10 @@ class TotemSweepTest {
     }
     sim.run(5, rate);
     sim.assertLiveness(800);
+    for (Sim.Node x : sim.nodes) {
+      VIEWS[0] += x.core.status().counters().viewsInstalled();
+      XFERS[0] += x.core.status().counters().stateTransfers();
+    }
     return sim.global.size();
   }
 
