@@ -419,7 +419,11 @@ public final class TotemReplication implements Replication {
     }
   }
 
-  private void transfer(StateTransferNeeded req) throws InterruptedException {
+  /**
+   * Copies a donor's state machine: the named member first, then every other one; if none
+   * answers, the core is told so and will ask again (with fresh information) later.
+   */
+  private void transfer(StateTransferNeeded req) {
     List<Integer> donors = new ArrayList<>();
     donors.add(req.from());
     for (int m = 0; m < options.members().size(); m++) {
@@ -427,26 +431,25 @@ public final class TotemReplication implements Replication {
         donors.add(m);
       }
     }
-    long backoff = 50;
-    while (!closed) {
-      for (int donor : donors) {
-        try {
-          long min = Math.max(req.position(), stateMachine.lastApplied());
-          long q = SnapshotTransfer.fetchInto(options.members().get(donor),
-              options.clusterKey(), min, stateMachine);
-          stateTransfers.incrementAndGet();
-          log.info("member {}: state transfer from {} restored position {}",
-              options.memberId(), donor, q);
-          node.installedState(q);
-          return;
-        } catch (IOException e) {
-          log.warn("member {}: state transfer from {} failed: {}", options.memberId(), donor,
-              e.toString());
-        }
+    for (int donor : donors) {
+      if (closed) {
+        return;
       }
-      TimeUnit.MILLISECONDS.sleep(backoff); // retry pacing between attempts, not a test wait
-      backoff = Math.min(1_000, backoff * 2);
+      try {
+        long min = Math.max(req.position(), stateMachine.lastApplied());
+        long q = SnapshotTransfer.fetchInto(options.members().get(donor),
+            options.clusterKey(), min, stateMachine);
+        stateTransfers.incrementAndGet();
+        log.info("member {}: state transfer from {} restored position {}",
+            options.memberId(), donor, q);
+        node.installedState(q);
+        return;
+      } catch (IOException e) {
+        log.warn("member {}: state transfer from {} failed: {}", options.memberId(), donor,
+            e.toString());
+      }
     }
+    node.stateTransferFailed();
   }
 
   private long[] lastStats = new long[3];

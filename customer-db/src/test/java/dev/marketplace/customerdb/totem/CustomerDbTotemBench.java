@@ -96,8 +96,7 @@ public final class CustomerDbTotemBench {
   private static String run(CustomerDbProcesses cluster, int clients, int seconds, double loss)
       throws Exception {
     int runId = ++runCounter;
-    long warmEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-    long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
+    long[] window = new long[2]; // warm-up end, run end: set once every session exists
     List<long[]> lat = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     AtomicLong errors = new AtomicLong();
@@ -110,6 +109,8 @@ public final class CustomerDbTotemBench {
       Thread t = new Thread(() -> {
         int n = 0;
         ItemId item = ItemId.newBuilder().setCategory(1).setNumber(1).build();
+        long warmEnd = window[0];
+        long end = window[1];
         for (int k = 0; ; k++) {
           long t0 = System.nanoTime();
           if (t0 - end > 0) {
@@ -137,8 +138,10 @@ public final class CustomerDbTotemBench {
       }, "bench-client-" + c);
       threads.add(t);
     }
+    window[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    window[1] = window[0] + TimeUnit.SECONDS.toNanos(seconds);
     for (Thread t : threads) {
-      t.start();
+      t.start(); // start() publishes window to the thread
     }
     for (Thread t : threads) {
       t.join();

@@ -264,6 +264,14 @@ public final class TotemNode implements AutoCloseable {
     });
   }
 
+  /**
+   * Tells the core that a requested state transfer could not be completed (no donor answered);
+   * it goes back to fetching and may ask again.
+   */
+  public void stateTransferFailed() {
+    enqueue(core::stateTransferFailed);
+  }
+
   /** The core's status as of the end of the loop's last iteration (never blocks). */
   public TotemStatus status() {
     return status;
