@@ -43,6 +43,11 @@ final class MemoryStateMachine implements StateMachine {
     return results;
   }
 
+  @Override
+  public synchronized long syncApplied() {
+    return lastApplied; // memory: nothing to flush
+  }
+
   /** The applied payloads, in order. */
   synchronized List<String> applied() {
     return List.copyOf(applied);
