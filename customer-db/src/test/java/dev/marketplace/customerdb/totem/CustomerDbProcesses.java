@@ -42,7 +42,11 @@ public final class CustomerDbProcesses implements AutoCloseable {
   private final Path logDir;
   private final LocalPostgres pg;
 
-  private CustomerDbProcesses(int n, double lossRate, int offset, Path logDir, LocalPostgres pg) {
+  private final boolean fastStart;
+
+  private CustomerDbProcesses(int n, double lossRate, int offset, Path logDir, LocalPostgres pg,
+      boolean fastStart) {
+    this.fastStart = fastStart;
     this.n = n;
     this.lossRate = lossRate;
     this.offset = offset;
@@ -50,13 +54,19 @@ public final class CustomerDbProcesses implements AutoCloseable {
     this.pg = pg;
   }
 
-  /** Creates the databases, picks ports and starts every process. */
-  public static CustomerDbProcesses start(int n, double lossRate) throws IOException {
+  /**
+   * Creates the databases, picks ports and starts every process.
+   *
+   * @param fastStart run the processes with C1 only (quicker start on a busy machine; tests), or
+   *     with the full JIT (benchmarks)
+   */
+  public static CustomerDbProcesses start(int n, double lossRate, boolean fastStart)
+      throws IOException {
     LocalPostgres pg = SharedLocalPostgres.get();
     Path logs = Path.of("target", "customer-db-processes", "run-" + System.nanoTime());
     Files.createDirectories(logs);
     int offset = 1000;
-    CustomerDbProcesses c = new CustomerDbProcesses(n, lossRate, offset, logs, pg);
+    CustomerDbProcesses c = new CustomerDbProcesses(n, lossRate, offset, logs, pg, fastStart);
     for (int i = 0; i < n; i++) {
       c.ports.add(freePortPair(offset, c.ports));
       c.databases.add(SharedLocalPostgres.newDatabase("cust_totem"));
@@ -81,8 +91,11 @@ public final class CustomerDbProcesses implements AutoCloseable {
 
   private void launch(int i) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-        "-cp", absoluteClassPath(),
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
+    if (fastStart) {
+      cmd.add("-XX:TieredStopAtLevel=1");
+    }
+    cmd.addAll(List.of("-cp", absoluteClassPath(),
         "dev.marketplace.customerdb.CustomerDbMain",
         "--member-id=" + i,
         "--customer-db-replicas=" + replicasOption(),
@@ -92,7 +105,7 @@ public final class CustomerDbProcesses implements AutoCloseable {
         "--totem-port-offset=" + offset,
         "--totem-loss-rate=" + lossRate,
         "--cluster-key=" + CLUSTER_KEY,
-        "--password-hash-iterations=1000");
+        "--password-hash-iterations=1000"));
     File dir = logDir.toFile();
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("member-" + i + ".log")

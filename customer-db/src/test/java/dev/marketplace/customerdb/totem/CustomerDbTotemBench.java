@@ -52,7 +52,7 @@ public final class CustomerDbTotemBench {
     String killRow = "kills skipped";
     for (int li = 0; li < losses.length; li++) {
       double loss = losses[li];
-      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss)) {
+      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss, false)) {
         if (!waitUntil(cluster::allUp, 120_000)) {
           throw new IllegalStateException("cluster did not come up; logs in "
               + cluster.logDir());
