@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -130,6 +131,7 @@ public final class TotemReplication implements Replication {
   private CompletableFuture<Void> barrierNext;
   private volatile StateMachine stateMachine;
   private volatile TotemNode node;
+  private final CountDownLatch nodeSet = new CountDownLatch(1);
   private volatile SnapshotTransfer snapshots;
   private volatile Thread applier;
   private volatile boolean closed;
@@ -163,6 +165,7 @@ public final class TotemReplication implements Replication {
       t.start();
       node = TotemNode.start(cfg, options.members(), null, applied == 0 ? -1 : applied,
           new Handler(), options.node());
+      nodeSet.countDown();
       timer.scheduleAtFixedRate(this::logStats, 10, 10, TimeUnit.SECONDS);
       log.info("totem member {} started at {} ({}), applied position {}", options.memberId(),
           self, applied == 0 ? "bootstrap" : "restart", applied);
@@ -337,8 +340,12 @@ public final class TotemReplication implements Replication {
   // ------------------------------------------------------------------------------- apply
 
   private void applyLoop() {
-    List<Work> taken = new ArrayList<>();
     try {
+      while (!nodeSet.await(100, TimeUnit.MILLISECONDS)) { // apply needs the node's incarnation
+        if (closed) {
+          return;
+        }
+      }
       while (!closed) {
         Work first = work.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {

@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * from SIGKILL of the next sequencer to the next acknowledged write.
  *
  * <p>Run (after {@code mvn -B -o -q -pl customer-db -am test-compile}): see totem/README.md.
- * Options: {@code --seconds=10 --clients=1,8,32 --loss=0,0.05 --kills=3}. Not thread-safe (a
+ * Options: {@code --seconds=10 --clients=1,8,32 --loss=0,0.05 --kills=10}. Not thread-safe (a
  * main program).
  */
 public final class CustomerDbTotemBench {
@@ -33,7 +33,7 @@ public final class CustomerDbTotemBench {
   /** Entry point. */
   public static void main(String[] args) throws Exception {
     int seconds = 10;
-    int kills = 3;
+    int kills = 10;
     int[] clientCounts = {1, 8, 32};
     double[] losses = {0, 0.05};
     for (String a : args) {

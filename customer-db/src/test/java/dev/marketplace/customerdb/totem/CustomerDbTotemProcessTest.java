@@ -7,11 +7,13 @@ import dev.marketplace.proto.ItemId;
 import dev.marketplace.proto.ReplicaStatus;
 import dev.marketplace.proto.Role;
 import dev.marketplace.proto.customer.Account;
+import dev.marketplace.proto.customer.AuthInfo;
 import dev.marketplace.proto.customer.Cart;
 import dev.marketplace.proto.customer.CartChangeRequest;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Session;
+import dev.marketplace.proto.customer.TokenRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -25,8 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Five real customer-db processes replicated by totem over UDP with 5% injected datagram loss:
- * continuous CreateBuyer / Login / AddToCart through rotating replicas while the member whose
- * sequencing turn is next is killed with SIGKILL, then another; both restart. Nothing
+ * continuous CreateBuyer / Login / Authenticate / AddToCart, each step on the next replica (so a
+ * login acknowledged by one replica must be usable through another at once), while the member
+ * whose sequencing turn is next is killed with SIGKILL, then another; both restart. Nothing
  * acknowledged is lost and, after quiescence, the five databases are identical.
  */
 class CustomerDbTotemProcessTest {
@@ -166,6 +169,20 @@ class CustomerDbTotemProcessTest {
         return;
       }
       if (session == null) {
+        return;
+      }
+      // A login acknowledged by one replica is immediately usable through any other: the
+      // Authenticate read on the next replica goes through its read barrier.
+      replica = (replica + 1) % 5;
+      try {
+        AuthInfo auth = call(cluster, replica, retries, stop, s -> s.authenticate(
+            TokenRequest.newBuilder().setToken(session.getToken()).setRole(Role.BUYER).build()));
+        if (auth != null && auth.getAccountId() != account.getId()) {
+          violations.add("Authenticate of " + user + " returned account " + auth.getAccountId());
+        }
+      } catch (StatusRuntimeException e) {
+        violations.add("Authenticate on another replica right after Login of " + user + ": "
+            + e);
         return;
       }
       replica = (replica + 1) % 5;
