@@ -153,14 +153,16 @@ public final class TotemNode implements AutoCloseable {
   }
 
   /**
-   * A core configuration whose timers suit {@link Settings#defaults()} (2 ms ticks): heartbeat
-   * every 4 ms, a silent member suspected after 300 ms, a stuck view change retried after 300 ms,
+   * A core configuration whose timers suit {@link Settings#defaults()} (2 ms ticks): idle
+   * heartbeat every 10 ms (acks are sent at the next tick anyway, so this only paces failure
+   * detection and view-change retransmission, and keeps idle traffic at ~400 datagrams/s per
+   * member), a silent member suspected after 300 ms, a stuck view change retried after 300 ms,
    * own unordered requests re-sent every 20 ms.
    */
   public static TotemConfig tunedConfig(int memberCount, int selfId, long clusterId,
       byte[] clusterKey) {
     return new TotemConfig(memberCount, selfId, clusterId, clusterKey,
-        TotemConfig.DEFAULT_MAX_DATAGRAM, 2, 150, 150, 10, 32, 10_000);
+        TotemConfig.DEFAULT_MAX_DATAGRAM, 5, 150, 150, 10, 32, 10_000);
   }
 
   /**
