@@ -259,17 +259,18 @@ final class Sim {
    * live member has delivered everything delivered anywhere and every command its live peers
    * broadcast in their current incarnation.
    */
-  void assertLiveness(int ticks) {
+  int assertLiveness(int ticks) {
     heal();
     loss = Math.min(loss, 0.05);
     for (int t = 0; t < ticks; t++) {
       run(1, 0);
       if (converged()) {
         note("converged after " + t + " ticks");
-        return;
+        return t + 1;
       }
     }
     fail("liveness: not converged within " + ticks + " ticks after heal; " + describe());
+    return ticks;
   }
 
   boolean converged() {

@@ -18,6 +18,7 @@ class TotemSweepTest {
 
   private static final long[] VIEWS = {0};
   private static final long[] XFERS = {0};
+  private static final long[] MAX_CONVERGE = {0};
 
   @Test
   void randomFaultSchedulesKeepEveryInvariant() {
@@ -38,7 +39,8 @@ class TotemSweepTest {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("totem sweep: %d seeds, %d deliveries, %d view installs, %d state"
-        + " transfers, %d ms%n", seeds, delivered, VIEWS[0], XFERS[0], ms);
+        + " transfers, slowest convergence after heal %d ticks (bound 400), %d ms%n", seeds,
+        delivered, VIEWS[0], XFERS[0], MAX_CONVERGE[0], ms);
     assertThat(VIEWS[0]).as("the sweep exercises view changes").isPositive();
     assertThat(XFERS[0]).as("the sweep exercises state transfer").isPositive();
     assertThat(delivered).isPositive();
@@ -73,7 +75,7 @@ class TotemSweepTest {
       sim.restart(i);
     }
     sim.run(5, rate);
-    sim.assertLiveness(800);
+    MAX_CONVERGE[0] = Math.max(MAX_CONVERGE[0], sim.assertLiveness(400));
     for (Sim.Node x : sim.nodes) {
       VIEWS[0] += x.core.status().counters().viewsInstalled();
       XFERS[0] += x.core.status().counters().stateTransfers();
