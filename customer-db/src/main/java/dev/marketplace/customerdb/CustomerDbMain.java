@@ -3,7 +3,8 @@ package dev.marketplace.customerdb;
 import dev.marketplace.config.ConfigException;
 import dev.marketplace.config.EnvDefaults;
 import dev.marketplace.config.HostPort;
-import dev.marketplace.replica.SingleNodeReplication;
+import dev.marketplace.customerdb.totem.ReplicationOptions;
+import dev.marketplace.replica.Replication;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -11,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,6 +54,9 @@ public final class CustomerDbMain implements Callable<Integer> {
       description = "Most commands applied in one transaction (env MAX_BATCH).")
   int maxBatch;
 
+  @Mixin
+  ReplicationOptions replicationOptions = new ReplicationOptions();
+
   @Override
   public Integer call() throws Exception {
     List<HostPort> members = HostPort.parseList("CUSTOMER_DB_REPLICAS", replicas);
@@ -73,12 +78,8 @@ public final class CustomerDbMain implements Callable<Integer> {
       throw new ConfigException("PASSWORD_HASH_ITERATIONS: must be 1000..10000000, got "
           + passwordHashIterations);
     }
-    if (members.size() > 1) {
-      log.warn("{} replicas configured but the rotating sequencer (totem) is not wired in yet: this replica runs "
-          + "single-node replication on its own database", members.size());
-    }
     HostPort me = members.get(memberId);
-    SingleNodeReplication replication = new SingleNodeReplication(memberId, maxBatch, e -> {
+    Replication replication = replicationOptions.create(memberId, members, maxBatch, e -> {
       log.error("fatal state machine failure; exiting", e);
       Runtime.getRuntime().halt(70);
     });
@@ -92,7 +93,8 @@ public final class CustomerDbMain implements Callable<Integer> {
           + " or bind " + me + ": " + e.getMessage(), e);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "customer-db-stop"));
-    log.info("customer-db member {} serving on {}:{}", memberId, me.host(), server.port());
+    log.info("customer-db member {} serving on {}:{} ({} replication)", memberId, me.host(),
+        server.port(), replicationOptions.useTotem(members.size()) ? "totem" : "single-node");
     server.awaitTermination();
     return 0;
   }
