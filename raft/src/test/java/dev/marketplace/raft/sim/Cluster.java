@@ -1,0 +1,801 @@
+package dev.marketplace.raft.sim;
+
+import dev.marketplace.raft.LogEntry;
+import dev.marketplace.raft.Message;
+import dev.marketplace.raft.MessageCodec;
+import dev.marketplace.raft.MessageDecodeException;
+import dev.marketplace.raft.MessageType;
+import dev.marketplace.raft.ProposeResult;
+import dev.marketplace.raft.RaftConfig;
+import dev.marketplace.raft.RaftCore;
+import dev.marketplace.raft.ReadState;
+import dev.marketplace.raft.Ready;
+import dev.marketplace.raft.Role;
+import dev.marketplace.raft.SnapshotMeta;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Deterministic simulator of a Raft cluster: a virtual clock, a seeded random source, a lossy
+ * network that carries every message as encoded bytes (drop, duplicate, delay/reorder, corrupt,
+ * partitions), simulated disks with crash semantics, a key-value state machine per node, and
+ * clients issuing writes and ReadIndex reads. Safety invariants are checked after every event; a
+ * violation throws an {@link AssertionError} carrying the seed and the last deliveries. Test
+ * code; not thread-safe.
+ */
+public final class Cluster {
+  /** Virtual time units per Raft tick. */
+  public static final int TICK = 10;
+  private static final int TRACE = 30;
+
+  /** Knobs of one simulation; mutable before and during a run. */
+  public static final class Options {
+    public int electionTicks = 10;
+    public int heartbeatTicks = 1;
+    public long maxAppendBytes = 256;
+    public int maxInflight = 8;
+    public int snapshotChunkBytes = 64;
+    public boolean preVote = true;
+    public boolean checkQuorum = true;
+    /** Take a state machine snapshot every this many applied entries (0 = never). */
+    public int snapshotEvery = 0;
+    public double dropProb = 0;
+    public double dupProb = 0;
+    public double corruptProb = 0;
+    public double longDelayProb = 0;
+    public int minDelay = 1;
+    public int maxDelay = 6;
+    /** Max time units between a write and its fsync. */
+    public int syncDelayMax = 3;
+    /** Client attempts time out after this many ticks. */
+    public int clientTimeoutTicks = 25;
+  }
+
+  /** One client-visible operation, for the linearizability check. */
+  public static final class HistOp {
+    public final int client;
+    public final boolean write;
+    public final String key;
+    public String value;
+    public final long invoke;
+    public long response = Long.MAX_VALUE;
+
+    HistOp(int client, boolean write, String key, String value, long invoke) {
+      this.client = client;
+      this.write = write;
+      this.key = key;
+      this.value = value;
+      this.invoke = invoke;
+    }
+
+    public boolean done() {
+      return response != Long.MAX_VALUE;
+    }
+
+    @Override
+    public String toString() {
+      return "c" + client + (write ? " put " : " get ") + key + "=" + value + " [" + invoke + ","
+          + (done() ? response : "?") + "]";
+    }
+  }
+
+  private static final class Event implements Comparable<Event> {
+    final long time;
+    final long seq;
+    final Runnable action;
+
+    Event(long time, long seq, Runnable action) {
+      this.time = time;
+      this.seq = seq;
+      this.action = action;
+    }
+
+    @Override
+    public int compareTo(Event o) {
+      return time != o.time ? Long.compare(time, o.time) : Long.compare(seq, o.seq);
+    }
+  }
+
+  /** One simulated server. */
+  public final class Node {
+    public final int id;
+    public final SimDisk disk = new SimDisk();
+    public RaftCore core;
+    public KvStateMachine kv = new KvStateMachine();
+    public boolean alive = true;
+    int incarnation;
+    final ArrayDeque<Ready> unsynced = new ArrayDeque<>();
+    boolean syncScheduled;
+    final List<ReadState> waitingReads = new ArrayList<>();
+    long seenCommit;
+    long seenApplied;
+    long seenLeaderTerm = -1;
+    final int tickPhase;
+
+    Node(int id) {
+      this.id = id;
+      this.tickPhase = rng.nextInt(TICK);
+      this.core = new RaftCore(config(id), new SplittableRandom(coreSeed(id, 0)));
+    }
+  }
+
+  private final class Client {
+    final int id;
+    long seq;
+    HistOp op;
+    long opSeq;
+    long reqId = -1;
+    int node = -1;
+    int nodeIncarnation;
+    int leaderHint = -1;
+    int attempt;
+
+    Client(int id) {
+      this.id = id;
+    }
+  }
+
+  public final long seed;
+  public final int n;
+  public final Options opt;
+  private final SplittableRandom rng;
+  private final PriorityQueue<Event> queue = new PriorityQueue<>();
+  private long eventSeq;
+  private long now;
+  public final Node[] nodes;
+  private final boolean[][] blocked;
+  private final ArrayDeque<String> trace = new ArrayDeque<>();
+  private final long[][] sentByTypeTo;
+  private final long[] appendRejectsFrom;
+  public long delivered;
+  public long droppedMessages;
+  public long corruptRejected;
+  public long events;
+
+  // invariants
+  private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
+  private final Map<Long, Map<Long, EntryInfo>> entriesSeen = new HashMap<>();
+  private final Map<Long, LogEntry> committed = new HashMap<>();
+  private final Map<Long, LogEntry> appliedAt = new HashMap<>();
+
+  private record EntryInfo(byte[] data, long prevTerm) {}
+
+  // clients
+  private final List<Client> clients = new ArrayList<>();
+  private final Map<Long, Client> readWaiters = new HashMap<>();
+  private boolean clientsRunning;
+  private long nextReqId = 1;
+  public final List<HistOp> history = new ArrayList<>();
+  private final Map<Integer, Long> ackedSeq = new HashMap<>();
+  private long directSeq;
+  public static final int DIRECT_CLIENT = 999;
+  public int keys = 3;
+  public double readFraction = 0.4;
+
+  public Cluster(int n, long seed, Options opt) {
+    this.n = n;
+    this.seed = seed;
+    this.opt = opt;
+    this.rng = new SplittableRandom(seed);
+    this.nodes = new Node[n];
+    this.blocked = new boolean[n][n];
+    this.sentByTypeTo = new long[MessageType.values().length][n];
+    this.appendRejectsFrom = new long[n];
+    for (int i = 0; i < n; i++) nodes[i] = new Node(i);
+    for (int i = 0; i < n; i++) scheduleTick(nodes[i], nodes[i].tickPhase + 1);
+  }
+
+  public Cluster(int n, long seed) {
+    this(n, seed, new Options());
+  }
+
+  private RaftConfig config(int id) {
+    return new RaftConfig(id, n, opt.electionTicks, opt.heartbeatTicks, opt.maxAppendBytes,
+        opt.maxInflight, opt.snapshotChunkBytes, opt.preVote, opt.checkQuorum);
+  }
+
+  private long coreSeed(int id, int incarnation) {
+    return seed * 0x9E3779B97F4A7C15L + id * 1_000_003L + incarnation * 7919L;
+  }
+
+  public long now() {
+    return now;
+  }
+
+  public SplittableRandom rng() {
+    return rng;
+  }
+
+  // ------------------------------------------------------------------ event loop
+
+  private void schedule(long delay, Runnable r) {
+    queue.add(new Event(now + Math.max(0, delay), eventSeq++, r));
+  }
+
+  private void scheduleTick(Node node, long delay) {
+    schedule(delay, () -> {
+      if (node.alive) {
+        node.core.tick();
+        processReady(node);
+      }
+      scheduleTick(node, TICK);
+    });
+  }
+
+  /** Runs one event and checks every invariant. */
+  public void step() {
+    Event e = queue.poll();
+    if (e == null) throw new IllegalStateException("no events");
+    now = e.time;
+    events++;
+    try {
+      e.action.run();
+    } catch (AssertionError err) {
+      throw err;
+    } catch (RuntimeException ex) {
+      throw failure("exception: " + ex, ex);
+    }
+    checkInvariants();
+  }
+
+  /** Runs for the given number of ticks of virtual time. */
+  public void runTicks(long ticks) {
+    long end = now + ticks * TICK;
+    while (!queue.isEmpty() && queue.peek().time <= end) step();
+    now = Math.max(now, end);
+  }
+
+  /** Runs until cond holds (checked after each event) or maxTicks pass; returns cond. */
+  public boolean runUntil(BooleanSupplier cond, long maxTicks) {
+    long end = now + maxTicks * TICK;
+    while (!cond.getAsBoolean()) {
+      if (queue.isEmpty() || queue.peek().time > end) return cond.getAsBoolean();
+      step();
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ network
+
+  private void send(Message m) {
+    sentByTypeTo[m.type().ordinal()][m.to()]++;
+    if (m.type() == MessageType.APPEND_RESP && m.reject()) appendRejectsFrom[m.from()]++;
+    byte[] bytes = MessageCodec.encode(m);
+    int from = m.from();
+    int to = m.to();
+    if (blocked[from][to] || rng.nextDouble() < opt.dropProb) {
+      droppedMessages++;
+      return;
+    }
+    int copies = rng.nextDouble() < opt.dupProb ? 2 : 1;
+    for (int c = 0; c < copies; c++) {
+      long delay = opt.minDelay + rng.nextInt(Math.max(1, opt.maxDelay - opt.minDelay + 1));
+      if (rng.nextDouble() < opt.longDelayProb) delay += rng.nextInt(5 * TICK);
+      byte[] wire = bytes;
+      boolean corrupt = rng.nextDouble() < opt.corruptProb;
+      if (corrupt) {
+        wire = bytes.clone();
+        wire[rng.nextInt(wire.length)] ^= (byte) (1 + rng.nextInt(255));
+      }
+      byte[] payload = wire;
+      schedule(delay, () -> deliver(from, to, payload, corrupt));
+    }
+  }
+
+  private void deliver(int from, int to, byte[] bytes, boolean corrupted) {
+    Node node = nodes[to];
+    if (blocked[from][to] || !node.alive) {
+      droppedMessages++;
+      return;
+    }
+    Message m;
+    try {
+      m = MessageCodec.decode(bytes);
+    } catch (MessageDecodeException e) {
+      corruptRejected++;
+      if (!corrupted) throw failure("decode failed without corruption: " + e, e);
+      return;
+    }
+    delivered++;
+    addTrace(m.trace());
+    node.core.step(m);
+    processReady(node);
+  }
+
+  private void addTrace(String s) {
+    if (trace.size() == TRACE) trace.pollFirst();
+    trace.addLast("@" + now + " " + s);
+  }
+
+  /** Messages of a type sent to a node so far (including dropped ones). */
+  public long sentCount(MessageType type, int to) {
+    return sentByTypeTo[type.ordinal()][to];
+  }
+
+  /** AppendEntries rejections a node has sent so far. */
+  public long appendRejectsFrom(int id) {
+    return appendRejectsFrom[id];
+  }
+
+  public void cut(int a, int b) {
+    blocked[a][b] = true;
+    blocked[b][a] = true;
+    addTrace("cut " + a + "-" + b);
+  }
+
+  public void isolate(int a) {
+    for (int i = 0; i < n; i++) {
+      if (i != a) {
+        blocked[a][i] = true;
+        blocked[i][a] = true;
+      }
+    }
+    addTrace("isolate " + a);
+  }
+
+  /** Splits the cluster: nodes in {@code group} can only talk among themselves. */
+  public void partition(int... group) {
+    boolean[] in = new boolean[n];
+    for (int g : group) in[g] = true;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) blocked[i][j] = in[i] != in[j];
+    }
+    addTrace("partition " + Arrays.toString(group));
+  }
+
+  public void heal() {
+    for (boolean[] row : blocked) Arrays.fill(row, false);
+    addTrace("heal");
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  public void crash(int id) {
+    crash(id, false);
+  }
+
+  /** Crashes a node; unsynced writes are partly lost (or all, if loseAllUnsynced). */
+  public void crash(int id, boolean loseAllUnsynced) {
+    Node node = nodes[id];
+    if (!node.alive) return;
+    node.alive = false;
+    node.disk.crash(rng, loseAllUnsynced);
+    node.unsynced.clear();
+    node.waitingReads.clear();
+    node.syncScheduled = false;
+    addTrace("crash " + id);
+  }
+
+  /**
+   * Runs until the node has at least {@code minOps} unsynced disk writes (or maxTicks pass), then
+   * crashes it with a random prefix of them surviving: the torn-tail case.
+   */
+  public void crashWithUnsyncedTail(int id, int minOps, long maxTicks) {
+    Node node = nodes[id];
+    runUntil(() -> !node.alive || node.disk.unsyncedOps() >= minOps
+        || node.disk.hasTearableTail(), maxTicks);
+    crash(id, false);
+  }
+
+  public void restart(int id) {
+    Node node = nodes[id];
+    if (node.alive) return;
+    node.incarnation++;
+    try {
+      node.core = RaftCore.fromStorage(config(id),
+          new SplittableRandom(coreSeed(id, node.incarnation)), node.disk, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    node.kv = new KvStateMachine();
+    SnapshotMeta snap = node.disk.snapshot();
+    node.kv.restore(snap.index(), node.disk.snapshotData());
+    node.seenCommit = node.core.commitIndex();
+    node.seenApplied = node.kv.applied;
+    node.seenLeaderTerm = -1;
+    node.alive = true;
+    addTrace("restart " + id + " (log " + node.core.firstIndex() + ".." + node.core.lastIndex()
+        + ")");
+  }
+
+  private void processReady(Node node) {
+    while (node.alive && node.core.hasReady()) {
+      Ready rd = node.core.ready();
+      handleReady(node, rd);
+    }
+  }
+
+  private void handleReady(Node node, Ready rd) {
+    if (rd.snapshot() != null) {
+      node.disk.saveSnapshot(rd.snapshot().meta(), rd.snapshot().data());
+      node.kv.restore(rd.snapshot().meta().index(), rd.snapshot().data());
+    }
+    if (rd.hardState() != null) node.disk.saveHardState(rd.hardState());
+    if (!rd.entries().isEmpty()) {
+      checkNewEntries(node, rd.entries());
+      node.disk.append(rd.entries());
+    }
+    for (Message m : rd.messages()) send(m);
+    if (!rd.committedEntries().isEmpty()) {
+      for (LogEntry e : rd.committedEntries()) applyEntry(node, e);
+      node.core.applied(node.kv.applied);
+      if (opt.snapshotEvery > 0
+          && node.kv.applied - node.core.snapshot().meta().index() >= opt.snapshotEvery) {
+        byte[] data = node.kv.snapshot();
+        SnapshotMeta meta = node.core.compact(node.kv.applied, data);
+        node.disk.saveSnapshot(meta, data);
+      }
+    }
+    for (ReadState rs : rd.readStates()) node.waitingReads.add(rs);
+    serveReads(node);
+    for (long id : rd.abortedReads()) {
+      DirectRead dr = directReads.remove(id);
+      if (dr != null) dr.aborted = true;
+      Client c = readWaiters.remove(id);
+      if (c != null && c.reqId == id) retryLater(c, 1);
+    }
+    if (rd.needsPersist() || !node.unsynced.isEmpty()) {
+      node.unsynced.addLast(rd);
+      if (!node.syncScheduled) {
+        node.syncScheduled = true;
+        int inc = node.incarnation;
+        schedule(rng.nextInt(opt.syncDelayMax + 1), () -> sync(node, inc));
+      }
+    } else {
+      for (Message m : rd.messagesAfterPersist()) send(m);
+      node.core.persisted(rd);
+    }
+  }
+
+  private void sync(Node node, int incarnation) {
+    if (!node.alive || node.incarnation != incarnation) return;
+    node.syncScheduled = false;
+    node.disk.sync();
+    while (!node.unsynced.isEmpty()) {
+      Ready rd = node.unsynced.pollFirst();
+      for (Message m : rd.messagesAfterPersist()) send(m);
+      node.core.persisted(rd);
+    }
+    processReady(node);
+  }
+
+  private void applyEntry(Node node, LogEntry e) {
+    LogEntry prev = appliedAt.putIfAbsent(e.index(), e);
+    if (prev != null && !prev.equals(e)) {
+      throw failure("state machine safety: node " + node.id + " applies " + e + " at index "
+          + e.index() + " but another node applied " + prev);
+    }
+    KvStateMachine.Command c = node.kv.apply(e.index(), e.data());
+    if (c == null) return;
+    for (Client cl : clients) {
+      if (cl.id == c.client() && cl.op != null && cl.op.write && cl.opSeq == c.seq()
+          && cl.node == node.id && cl.nodeIncarnation == node.incarnation) {
+        cl.op.response = now;
+        ackedSeq.merge(cl.id, c.seq(), Math::max);
+        finishOp(cl);
+      }
+    }
+  }
+
+  private void serveReads(Node node) {
+    Iterator<ReadState> it = node.waitingReads.iterator();
+    while (it.hasNext()) {
+      ReadState rs = it.next();
+      if (node.kv.applied < rs.index()) continue;
+      it.remove();
+      DirectRead dr = directReads.remove(rs.requestId());
+      if (dr != null) {
+        dr.value = node.kv.get(dr.key);
+        dr.done = true;
+        continue;
+      }
+      Client c = readWaiters.remove(rs.requestId());
+      if (c == null || c.reqId != rs.requestId() || c.op == null) continue;
+      c.op.value = node.kv.get(c.op.key);
+      c.op.response = now;
+      finishOp(c);
+    }
+  }
+
+  // ------------------------------------------------------------------ queries & direct use
+
+  /** The live leader with the highest term, or -1. */
+  public int leader() {
+    int best = -1;
+    for (Node nd : nodes) {
+      if (nd.alive && nd.core.role() == Role.LEADER
+          && (best < 0 || nd.core.term() > nodes[best].core.term())) {
+        best = nd.id;
+      }
+    }
+    return best;
+  }
+
+  /** Runs until some live node leads and a majority of live nodes follow it in its term. */
+  public int awaitLeader(long maxTicks) {
+    boolean ok = runUntil(() -> stableLeader() >= 0, maxTicks);
+    if (!ok) throw failure("no stable leader within " + maxTicks + " ticks");
+    return stableLeader();
+  }
+
+  private int stableLeader() {
+    int l = leader();
+    if (l < 0) return -1;
+    long t = nodes[l].core.term();
+    int follow = 0;
+    for (Node nd : nodes) {
+      if (nd.alive && nd.core.term() == t && nd.core.leader() == l) follow++;
+    }
+    return follow >= n / 2 + 1 ? l : -1;
+  }
+
+  /** Proposes "put key value" directly at a node (a test client with its own seq). */
+  public ProposeResult propose(int nodeId, String key, String value) {
+    Node node = nodes[nodeId];
+    byte[] cmd = new KvStateMachine.Command(DIRECT_CLIENT, ++directSeq, key, value).encode();
+    ProposeResult r = node.core.propose(cmd);
+    processReady(node);
+    return r;
+  }
+
+  /** A ReadIndex read issued by a test directly at a node. */
+  public static final class DirectRead {
+    public final String key;
+    public String value;
+    public boolean done;
+    public boolean aborted;
+
+    DirectRead(String key) {
+      this.key = key;
+    }
+  }
+
+  private final Map<Long, DirectRead> directReads = new HashMap<>();
+
+  /** Starts a ReadIndex read of key at a node; poll the returned handle. */
+  public DirectRead read(int nodeId, String key) {
+    DirectRead dr = new DirectRead(key);
+    long id = nextReqId++;
+    directReads.put(id, dr);
+    nodes[nodeId].core.readIndex(id);
+    processReady(nodes[nodeId]);
+    return dr;
+  }
+
+  /** Whether every given node's state machine has key=value. */
+  public boolean hasValue(String key, String value, int... ids) {
+    for (int id : ids) {
+      if (!value.equals(nodes[id].kv.get(key))) return false;
+    }
+    return true;
+  }
+
+  public int[] all() {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) a[i] = i;
+    return a;
+  }
+
+  /** Every live node has applied the same, highest, index and it is the leader's last index. */
+  public boolean converged() {
+    int l = stableLeader();
+    if (l < 0) return false;
+    long last = nodes[l].core.lastIndex();
+    if (nodes[l].core.commitIndex() != last) return false;
+    for (Node nd : nodes) {
+      if (!nd.alive || nd.kv.applied != last) return false;
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  /** Starts {@code count} clients issuing writes and ReadIndex reads on random keys. */
+  public void startClients(int count) {
+    clientsRunning = true;
+    for (int i = 0; i < count; i++) {
+      Client c = new Client(clients.size() + 1);
+      clients.add(c);
+      schedule(rng.nextInt(3 * TICK), () -> startOp(c));
+    }
+  }
+
+  /** Stops clients from starting new operations (pending ones keep retrying). */
+  public void stopClients() {
+    clientsRunning = false;
+  }
+
+  public boolean clientsIdle() {
+    for (Client c : clients) if (c.op != null) return false;
+    return true;
+  }
+
+  private void startOp(Client c) {
+    if (!clientsRunning || c.op != null) return;
+    String key = "k" + rng.nextInt(keys);
+    boolean write = rng.nextDouble() >= readFraction;
+    if (write) {
+      c.opSeq = ++c.seq;
+      c.op = new HistOp(c.id, true, key, "v" + c.id + "." + c.seq, now);
+    } else {
+      c.op = new HistOp(c.id, false, key, null, now);
+    }
+    history.add(c.op);
+    attempt(c);
+  }
+
+  private void attempt(Client c) {
+    if (c.op == null) return;
+    int pick = c.leaderHint >= 0 && nodes[c.leaderHint].alive ? c.leaderHint : rng.nextInt(n);
+    Node node = nodes[pick];
+    c.attempt++;
+    int myAttempt = c.attempt;
+    if (!node.alive) {
+      c.leaderHint = -1;
+      retryLater(c, 1);
+      return;
+    }
+    c.node = pick;
+    c.nodeIncarnation = node.incarnation;
+    if (c.op.write) {
+      byte[] cmd = new KvStateMachine.Command(c.id, c.opSeq, c.op.key, c.op.value).encode();
+      ProposeResult r = node.core.propose(cmd);
+      processReady(node);
+      if (r.status() == ProposeResult.Status.NO_LEADER) {
+        c.leaderHint = -1;
+        retryLater(c, 2);
+        return;
+      }
+      c.leaderHint = r.leaderHint();
+    } else {
+      c.reqId = nextReqId++;
+      readWaiters.put(c.reqId, c);
+      node.core.readIndex(c.reqId);
+      processReady(node);
+    }
+    schedule((long) opt.clientTimeoutTicks * TICK, () -> {
+      if (c.op != null && c.attempt == myAttempt) {
+        c.leaderHint = -1;
+        attempt(c);
+      }
+    });
+  }
+
+  private void retryLater(Client c, int ticks) {
+    c.attempt++;
+    int myAttempt = c.attempt;
+    schedule((long) ticks * TICK, () -> {
+      if (c.op != null && c.attempt == myAttempt) attempt(c);
+    });
+  }
+
+  private void finishOp(Client c) {
+    c.op = null;
+    c.reqId = -1;
+    c.attempt++;
+    schedule(1 + rng.nextInt(2 * TICK), () -> startOp(c));
+  }
+
+  /** The history for the linearizability checker: finished ops, plus writes still pending. */
+  public List<HistOp> historyForCheck() {
+    List<HistOp> out = new ArrayList<>();
+    for (HistOp op : history) if (op.done() || op.write) out.add(op);
+    return out;
+  }
+
+  /** Every acknowledged write is reflected in every live node's dedup table. */
+  public void checkAckedWritesSurvive() {
+    for (Node nd : nodes) {
+      if (!nd.alive) continue;
+      for (Map.Entry<Integer, Long> e : ackedSeq.entrySet()) {
+        long seen = nd.kv.lastSeq.getOrDefault(e.getKey(), 0L);
+        if (seen < e.getValue()) {
+          throw failure("acknowledged write lost: client " + e.getKey() + " seq " + e.getValue()
+              + " but node " + nd.id + " has seq " + seen);
+        }
+      }
+    }
+  }
+
+  public int ackedWrites() {
+    int c = 0;
+    for (HistOp op : history) if (op.write && op.done()) c++;
+    return c;
+  }
+
+  // ------------------------------------------------------------------ invariants
+
+  private void checkNewEntries(Node node, List<LogEntry> ents) {
+    for (LogEntry e : ents) {
+      long prevTerm = node.core.termAt(e.index() - 1);
+      Map<Long, EntryInfo> byTerm = entriesSeen.computeIfAbsent(e.index(), k -> new HashMap<>());
+      EntryInfo seen = byTerm.get(e.term());
+      if (seen == null) {
+        byTerm.put(e.term(), new EntryInfo(e.data(), prevTerm));
+      } else if (!Arrays.equals(seen.data(), e.data())
+          || (prevTerm >= 0 && seen.prevTerm() >= 0 && prevTerm != seen.prevTerm())) {
+        throw failure("log matching: node " + node.id + " has " + e + " prevTerm " + prevTerm
+            + " but another log has the same index/term with different content/prefix");
+      }
+    }
+  }
+
+  private void checkInvariants() {
+    for (Node nd : nodes) {
+      if (!nd.alive) continue;
+      RaftCore c = nd.core;
+      if (c.role() == Role.LEADER) {
+        Integer prev = leaderOfTerm.putIfAbsent(c.term(), nd.id);
+        if (prev != null && prev != nd.id) {
+          throw failure("two leaders in term " + c.term() + ": " + prev + " and " + nd.id);
+        }
+        if (nd.seenLeaderTerm != c.term()) {
+          nd.seenLeaderTerm = c.term();
+          for (Map.Entry<Long, LogEntry> e : committed.entrySet()) {
+            long i = e.getKey();
+            if (i <= c.snapshot().meta().index()) continue;
+            if (c.termAt(i) != e.getValue().term()) {
+              throw failure("leader completeness: leader " + nd.id + " of term " + c.term()
+                  + " lacks committed " + e.getValue() + " (has term " + c.termAt(i) + ")");
+            }
+          }
+        }
+      }
+      long commit = c.commitIndex();
+      if (commit < nd.seenCommit) {
+        throw failure("commit went backwards on " + nd.id + ": " + nd.seenCommit + " -> " + commit);
+      }
+      for (long i = nd.seenCommit + 1; i <= commit; i++) {
+        LogEntry e = c.entryAt(i);
+        if (e == null) continue;
+        LogEntry prev = committed.putIfAbsent(i, e);
+        if (prev != null && !prev.equals(e)) {
+          throw failure("committed entries differ at " + i + ": node " + nd.id + " has " + e
+              + ", committed before: " + prev);
+        }
+      }
+      nd.seenCommit = commit;
+      if (nd.kv.applied < nd.seenApplied) {
+        throw failure("applied went backwards on " + nd.id);
+      }
+      nd.seenApplied = nd.kv.applied;
+      if (nd.kv.applied > commit) throw failure("applied beyond commit on " + nd.id);
+    }
+  }
+
+  /** An AssertionError carrying the seed, the time and the last deliveries. */
+  public AssertionError failure(String msg) {
+    return failure(msg, null);
+  }
+
+  private AssertionError failure(String msg, Throwable cause) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(msg).append("\n  seed=").append(seed).append(" n=").append(n).append(" time=")
+        .append(now).append(" (replay with -Draft.sweep.seed=").append(seed).append(")")
+        .append("\n  last deliveries:");
+    for (String t : trace) sb.append("\n    ").append(t);
+    AssertionError e = new AssertionError(sb.toString());
+    if (cause != null) e.initCause(cause);
+    return e;
+  }
+
+  /** Status lines of all nodes, for failure messages. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (Node nd : nodes) {
+      sb.append(nd.alive ? "" : "(down) ").append(nd.core.status()).append(" kvApplied=")
+          .append(nd.kv.applied).append('\n');
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,452 @@
+package dev.marketplace.raft.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.marketplace.raft.MessageType;
+import dev.marketplace.raft.ProposeResult;
+import dev.marketplace.raft.Role;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Named adversarial scenarios run in the deterministic simulator. Every scenario also gets the
+ * simulator's per-event safety checks (election safety, log matching, leader completeness, state
+ * machine safety, monotonic commit/apply). Section numbers refer to the Raft paper (Ongaro and
+ * Ousterhout, 2014) and, where marked, Ongaro's thesis.
+ */
+class RaftScenarioTest {
+
+  private static Cluster.Options opts() {
+    return new Cluster.Options();
+  }
+
+  private static void assertConverges(Cluster c, long ticks) {
+    assertThat(c.runUntil(c::converged, ticks)).as("converged\n" + c.describe()).isTrue();
+  }
+
+  /** Writes through the current leader and waits until every listed node applied it. */
+  private static void write(Cluster c, String k, String v, int... on) {
+    int l = c.awaitLeader(200);
+    assertThat(c.propose(l, k, v).accepted()).isTrue();
+    assertThat(c.runUntil(() -> c.hasValue(k, v, on), 200)).as(k + "=" + v + "\n" + c.describe())
+        .isTrue();
+  }
+
+  /** Waits for a stable leader that is none of the given nodes. */
+  private static int awaitLeaderNotIn(Cluster c, int... not) {
+    boolean ok = c.runUntil(() -> {
+      int l = c.leader();
+      if (l < 0 || java.util.Arrays.stream(not).anyMatch(x -> x == l)) return false;
+      int follow = 0;
+      for (Cluster.Node nd : c.nodes) {
+        if (nd.alive && nd.core.leader() == l && nd.core.term() == c.nodes[l].core.term()) follow++;
+      }
+      return follow > c.n / 2;
+    }, 400);
+    assertThat(ok).as("new leader\n" + c.describe()).isTrue();
+    return c.leader();
+  }
+
+  private static int[] except(int n, int... out) {
+    return java.util.stream.IntStream.range(0, n)
+        .filter(i -> java.util.Arrays.stream(out).noneMatch(o -> o == i)).toArray();
+  }
+
+  @Test
+  void initialElectionChoosesOneLeaderAllFollow_5_2() {
+    Cluster c = new Cluster(5, 11);
+    int l = c.awaitLeader(100);
+    c.runTicks(50);
+    assertThat(c.leader()).isEqualTo(l);
+    long term = c.nodes[l].core.term();
+    for (Cluster.Node nd : c.nodes) {
+      assertThat(nd.core.term()).isEqualTo(term);
+      assertThat(nd.core.leader()).isEqualTo(l);
+    }
+    // a stable leader keeps its term: heartbeats prevent new elections (§5.2)
+    assertThat(term).isEqualTo(1);
+  }
+
+  @Test
+  void reElectionAfterLeaderLoss_5_2() {
+    Cluster c = new Cluster(5, 12);
+    int l1 = c.awaitLeader(100);
+    c.crash(l1);
+    int l2 = c.awaitLeader(200);
+    assertThat(l2).isNotEqualTo(l1);
+    c.restart(l1);
+    c.runTicks(50);
+    assertThat(c.nodes[l1].core.role()).isEqualTo(Role.FOLLOWER);
+    write(c, "x", "1", c.all());
+  }
+
+  @Test
+  void noElectionWithoutMajority_5_2() {
+    Cluster c = new Cluster(5, 13);
+    int l = c.awaitLeader(100);
+    int[] others = except(5, l);
+    c.crash(l);
+    c.crash(others[0]);
+    c.crash(others[1]);
+    c.runTicks(300);
+    assertThat(c.leader()).isEqualTo(-1);
+    c.restart(others[0]);
+    c.awaitLeader(200);
+  }
+
+  @Test
+  void rejoiningNodeDoesNotDisruptStableLeader_thesis9_6() {
+    Cluster c = new Cluster(5, 14);
+    int l = c.awaitLeader(100);
+    long term = c.nodes[l].core.term();
+    int f = (l + 1) % 5;
+    c.isolate(f);
+    c.runTicks(300); // f times out again and again, but pre-vote never raises its term
+    assertThat(c.nodes[f].core.term()).isEqualTo(term);
+    c.heal();
+    c.runTicks(100);
+    assertThat(c.leader()).isEqualTo(l);
+    assertThat(c.nodes[l].core.term()).isEqualTo(term);
+    assertThat(c.nodes[f].core.leader()).isEqualTo(l);
+  }
+
+  @Test
+  void rejoiningNodeWithHigherTermIsIgnoredWhileLeaderHeard_leaderLease() {
+    // without pre-vote the isolated node bumps its term; the others still ignore its votes while
+    // they hear from the leader (check-quorum lease), so the leader is not replaced by it
+    Cluster.Options o = opts();
+    o.preVote = false;
+    Cluster c = new Cluster(5, 15, o);
+    int l = c.awaitLeader(100);
+    int f = (l + 1) % 5;
+    c.isolate(f);
+    c.runTicks(200);
+    assertThat(c.nodes[f].core.term()).isGreaterThan(c.nodes[l].core.term());
+    c.heal();
+    c.runTicks(100);
+    int l2 = c.awaitLeader(200);
+    write(c, "x", "1", c.all());
+    assertThat(c.nodes[l2].core.role()).isEqualTo(Role.LEADER);
+  }
+
+  @Test
+  void agreementWithFollowerDown_5_3() {
+    Cluster c = new Cluster(3, 16);
+    int l = c.awaitLeader(100);
+    int f = (l + 1) % 3;
+    c.crash(f);
+    write(c, "a", "1", except(3, f));
+    write(c, "b", "2", except(3, f));
+    c.restart(f);
+    assertConverges(c, 200);
+    assertThat(c.hasValue("b", "2", c.all())).isTrue();
+  }
+
+  @Test
+  void noCommitWithoutMajority_5_3() {
+    Cluster c = new Cluster(5, 17);
+    int l = c.awaitLeader(100);
+    write(c, "a", "1", c.all());
+    int[] f = except(5, l);
+    c.crash(f[0]);
+    c.crash(f[1]);
+    c.crash(f[2]);
+    long commit = c.nodes[l].core.commitIndex();
+    ProposeResult r = c.propose(l, "b", "2");
+    assertThat(r.accepted()).isTrue();
+    c.runTicks(5); // less than an election timeout, so l is still leader
+    assertThat(c.nodes[l].core.commitIndex()).isEqualTo(commit);
+    assertThat(c.nodes[l].kv.get("b")).isNull();
+    c.restart(f[0]);
+    c.restart(f[1]);
+    c.restart(f[2]);
+    c.awaitLeader(200);
+    write(c, "c", "3", c.all());
+  }
+
+  @Test
+  void concurrentProposalsAreAppliedInTheSameOrderEverywhere_5_3() {
+    Cluster c = new Cluster(5, 18);
+    int l = c.awaitLeader(100);
+    for (int i = 0; i < 40; i++) {
+      int at = i % 5; // followers forward to the leader
+      c.propose(at, "k" + (i % 4), "v" + i);
+    }
+    assertThat(l).isGreaterThanOrEqualTo(0);
+    assertConverges(c, 300);
+    for (int i = 1; i < 5; i++) {
+      assertThat(c.nodes[i].kv.data).isEqualTo(c.nodes[0].kv.data);
+    }
+    assertThat(c.nodes[0].kv.data).hasSize(4);
+  }
+
+  @Test
+  void partitionedOldLeaderRejoinsAndItsUncommittedEntriesAreReplaced_5_4() {
+    Cluster c = new Cluster(5, 19);
+    int old = c.awaitLeader(100);
+    write(c, "a", "committed", c.all());
+    c.isolate(old);
+    for (int i = 0; i < 5; i++) c.propose(old, "u", "lost" + i); // never committed
+    c.runTicks(1);
+    int nl = awaitLeaderNotIn(c, old);
+    assertThat(c.propose(nl, "b", "new").accepted()).isTrue();
+    assertThat(c.runUntil(() -> c.hasValue("b", "new", except(5, old)), 200)).isTrue();
+    c.heal();
+    assertConverges(c, 300);
+    assertThat(c.nodes[old].kv.get("u")).isNull();
+    assertThat(c.hasValue("b", "new", c.all())).isTrue();
+    assertThat(c.hasValue("a", "committed", c.all())).isTrue();
+  }
+
+  @Test
+  void fastBackupOverLongDivergentLogsNeedsFewRounds_5_3() {
+    Cluster.Options o = opts();
+    o.maxAppendBytes = 1 << 20;
+    Cluster c = new Cluster(5, 20, o);
+    int old = c.awaitLeader(100);
+    write(c, "a", "1", c.all());
+    int buddy = (old + 1) % 5;
+    c.partition(old, buddy);
+    for (int i = 0; i < 60; i++) c.propose(old, "u", "div" + i); // 60 divergent entries
+    c.runTicks(5);
+    int nl = awaitLeaderNotIn(c, old, buddy);
+    for (int i = 0; i < 60; i++) c.propose(nl, "w", "new" + i);
+    assertThat(c.runUntil(() -> c.hasValue("w", "new59", except(5, old, buddy)), 300)).isTrue();
+    long rejectsBefore = c.appendRejectsFrom(old) + c.appendRejectsFrom(buddy);
+    c.heal();
+    assertConverges(c, 300);
+    long rounds = c.appendRejectsFrom(old) + c.appendRejectsFrom(buddy) - rejectsBefore;
+    // one round per divergent term, not one per entry (120 with naive backtracking)
+    assertThat(rounds).as("rejected append rounds").isLessThanOrEqualTo(6);
+    assertThat(c.nodes[old].kv.get("u")).isNull();
+  }
+
+  @Test
+  void wholeClusterCrashAndRestartKeepsCommittedWrites_5_3() {
+    Cluster c = new Cluster(5, 21);
+    write(c, "a", "1", c.all());
+    write(c, "b", "2", c.all());
+    for (int i = 0; i < 5; i++) c.crash(i);
+    c.runTicks(20);
+    for (int i = 0; i < 5; i++) c.restart(i);
+    c.awaitLeader(300);
+    write(c, "c", "3", c.all());
+    assertThat(c.hasValue("a", "1", c.all())).isTrue();
+    assertThat(c.hasValue("b", "2", c.all())).isTrue();
+  }
+
+  /** Figure 8: leaders crash right after appending; only current-term counting is safe. */
+  private static void figure8(Cluster c, long seed, int iterations) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int n = c.n;
+    int seq = 0;
+    for (int it = 0; it < iterations; it++) {
+      int l = c.leader();
+      if (l >= 0) c.propose(l, "k" + r.nextInt(3), "f" + (seq++));
+      c.runTicks(r.nextInt(10) < 8 ? r.nextInt(3) : 5 + r.nextInt(20));
+      l = c.leader();
+      if (l >= 0 && r.nextInt(2) == 0) c.crash(l);
+      int up = 0;
+      for (Cluster.Node nd : c.nodes) if (nd.alive) up++;
+      if (up < n / 2 + 1) {
+        int s = r.nextInt(n);
+        c.restart(s);
+      }
+    }
+    for (int i = 0; i < n; i++) c.restart(i);
+    c.heal();
+    c.opt.dropProb = 0;
+    c.opt.longDelayProb = 0;
+    c.opt.dupProb = 0;
+    write(c, "final", "yes", c.all());
+    assertConverges(c, 500);
+  }
+
+  @Test
+  void figure8ReliableNetwork_5_4_2() {
+    figure8(new Cluster(5, 22), 22, 300);
+  }
+
+  @Test
+  void figure8UnreliableNetwork_5_4_2() {
+    Cluster.Options o = opts();
+    o.dropProb = 0.1;
+    o.dupProb = 0.05;
+    o.longDelayProb = 0.1;
+    figure8(new Cluster(5, 23, o), 23, 300);
+  }
+
+  @Test
+  void agreementUnder30PercentLoss_5_3() {
+    Cluster.Options o = opts();
+    o.dropProb = 0.3;
+    Cluster c = new Cluster(5, 24, o);
+    c.startClients(3);
+    c.runTicks(400);
+    c.stopClients();
+    o.dropProb = 0;
+    assertThat(c.runUntil(() -> c.clientsIdle() && c.converged(), 400)).as(c.describe()).isTrue();
+    assertThat(c.ackedWrites()).isGreaterThan(10);
+    c.checkAckedWritesSurvive();
+    assertThat(Linearizability.check(c.historyForCheck()).ok()).isTrue();
+  }
+
+  @Test
+  void continuousChurnStaysSafeAndLinearizable() {
+    Cluster.Options o = opts();
+    o.dropProb = 0.05;
+    o.snapshotEvery = 15;
+    Cluster c = new Cluster(5, 25, o);
+    SplittableRandom r = new SplittableRandom(25);
+    c.startClients(4);
+    for (int i = 0; i < 40; i++) {
+      c.runTicks(5 + r.nextInt(15));
+      int v = r.nextInt(5);
+      if (c.nodes[v].alive) c.crash(v, r.nextBoolean());
+      else c.restart(v);
+      int down = 0;
+      for (Cluster.Node nd : c.nodes) if (!nd.alive) down++;
+      if (down > 2) {
+        for (int j = 0; j < 5; j++) c.restart(j);
+      }
+    }
+    for (int j = 0; j < 5; j++) c.restart(j);
+    c.stopClients();
+    o.dropProb = 0;
+    assertThat(c.runUntil(() -> c.clientsIdle() && c.converged(), 500)).as(c.describe()).isTrue();
+    c.checkAckedWritesSurvive();
+    assertThat(c.ackedWrites()).isGreaterThan(20);
+    Linearizability.Result lin = Linearizability.check(c.historyForCheck());
+    assertThat(lin.ok()).as("linearizable " + lin.badHistory()).isTrue();
+  }
+
+  @Test
+  void snapshotInstalledOnLaggingFollowerInChunks_7() {
+    Cluster.Options o = opts();
+    o.snapshotEvery = 10;
+    o.snapshotChunkBytes = 32;
+    Cluster c = new Cluster(3, 26, o);
+    int l = c.awaitLeader(100);
+    int f = (l + 1) % 3;
+    c.crash(f);
+    for (int i = 0; i < 50; i++) c.propose(l, "k" + (i % 7), "v" + i);
+    assertThat(c.runUntil(() -> c.nodes[l].core.snapshot().meta().index() >= 40, 300)).isTrue();
+    assertThat(c.nodes[l].core.firstIndex()).isGreaterThan(2);
+    c.restart(f);
+    assertConverges(c, 300);
+    assertThat(c.sentCount(MessageType.SNAPSHOT, f)).isGreaterThan(1); // chunked
+    assertThat(c.nodes[f].kv.data).isEqualTo(c.nodes[l].kv.data);
+    write(c, "after", "snap", c.all()); // replication resumes after the snapshot
+  }
+
+  @Test
+  void restartFromSnapshotPlusLog_7() {
+    Cluster.Options o = opts();
+    o.snapshotEvery = 20;
+    Cluster c = new Cluster(3, 27, o);
+    int l = c.awaitLeader(100);
+    for (int i = 0; i < 35; i++) c.propose(l, "k" + (i % 5), "v" + i);
+    assertConverges(c, 300);
+    for (int i = 0; i < 3; i++) write(c, "tail", "t" + i, c.all());
+    for (int i = 0; i < 3; i++) c.crash(i);
+    for (int i = 0; i < 3; i++) {
+      assertThat(c.nodes[i].disk.snapshot().index()).isGreaterThan(0);
+      assertThat(c.nodes[i].disk.lastIndex()).isGreaterThan(c.nodes[i].disk.snapshot().index());
+    }
+    for (int i = 0; i < 3; i++) c.restart(i);
+    write(c, "k0", "after", c.all());
+    for (int i = 0; i < 3; i++) assertThat(c.nodes[i].kv.get("k4")).isEqualTo("v34");
+  }
+
+  @Test
+  void tornTailRecoveryKeepsTheClusterConsistent() {
+    Cluster.Options o = opts();
+    o.syncDelayMax = 60; // long fsyncs: unsynced tails are common
+    o.maxAppendBytes = 1 << 16;
+    Cluster c = new Cluster(3, 28, o);
+    SplittableRandom r = new SplittableRandom(28);
+    c.startClients(3);
+    long torn = 0;
+    for (int round = 0; round < 40; round++) {
+      int l = c.awaitLeader(300);
+      int f = (l + 1 + r.nextInt(2)) % 3;
+      c.isolate(f);
+      c.runTicks(3);
+      c.heal(); // f receives a multi-entry catch-up append
+      c.crashWithUnsyncedTail(f, 2, 20);
+      c.runTicks(r.nextInt(5));
+      if (r.nextInt(3) == 0) c.crashWithUnsyncedTail(c.awaitLeader(300), 2, 20);
+      for (int i = 0; i < 3; i++) c.restart(i);
+    }
+    for (Cluster.Node nd : c.nodes) torn += nd.disk.tornCrashes;
+    c.stopClients();
+    assertThat(c.runUntil(() -> c.clientsIdle() && c.converged(), 500)).as(c.describe()).isTrue();
+    c.checkAckedWritesSurvive();
+    assertThat(torn).as("crashes that tore an append").isPositive();
+    assertThat(Linearizability.check(c.historyForCheck()).ok()).isTrue();
+  }
+
+  @Test
+  void readIndexReturnsLatestCommittedWrite_thesis6_4() {
+    Cluster c = new Cluster(5, 29);
+    int l = c.awaitLeader(100);
+    write(c, "k", "1", l);
+    // immediately after the leader applied it, a follower's ReadIndex read must see it even
+    // though the follower may not have applied it yet
+    int f = (l + 2) % 5;
+    c.propose(l, "k", "2");
+    assertThat(c.runUntil(() -> "2".equals(c.nodes[l].kv.get("k")), 100)).isTrue();
+    Cluster.DirectRead fr = c.read(f, "k");
+    Cluster.DirectRead lr = c.read(l, "k");
+    assertThat(c.runUntil(() -> fr.done && lr.done, 100)).isTrue();
+    assertThat(fr.value).isEqualTo("2");
+    assertThat(lr.value).isEqualTo("2");
+  }
+
+  @Test
+  void readIndexOnIsolatedOldLeaderNeverAnswersStale_thesis6_4() {
+    Cluster c = new Cluster(5, 30);
+    int old = c.awaitLeader(100);
+    write(c, "k", "1", c.all());
+    c.isolate(old);
+    int nl = awaitLeaderNotIn(c, old);
+    assertThat(c.propose(nl, "k", "2").accepted()).isTrue();
+    assertThat(c.runUntil(() -> c.hasValue("k", "2", except(5, old)), 200)).isTrue();
+    Cluster.DirectRead stale = c.read(old, "k");
+    c.runTicks(50);
+    assertThat(stale.done).isFalse(); // could not confirm leadership: no answer, not "1"
+    assertThat(nl).isNotEqualTo(old);
+  }
+
+  @Test
+  void followerForwardsProposalToLeader() {
+    Cluster c = new Cluster(3, 31);
+    int l = c.awaitLeader(100);
+    int f = (l + 1) % 3;
+    assertThat(c.runUntil(() -> c.nodes[f].core.leader() == l, 50)).isTrue();
+    ProposeResult r = c.propose(f, "fw", "1");
+    assertThat(r.status()).isEqualTo(ProposeResult.Status.FORWARDED);
+    assertThat(r.leaderHint()).isEqualTo(l);
+    assertThat(c.runUntil(() -> c.hasValue("fw", "1", c.all()), 100)).isTrue();
+  }
+
+  @Test
+  void leaderWithoutQuorumStepsDown_checkQuorum() {
+    Cluster c = new Cluster(5, 32);
+    int l = c.awaitLeader(100);
+    c.isolate(l);
+    c.runTicks(30);
+    assertThat(c.nodes[l].core.role()).isNotEqualTo(Role.LEADER);
+    assertThat(c.propose(l, "x", "y").status()).isEqualTo(ProposeResult.Status.NO_LEADER);
+  }
+
+  @Test
+  void singleNodeClusterCommitsAlone() {
+    Cluster c = new Cluster(1, 33);
+    c.awaitLeader(100);
+    write(c, "solo", "1", 0);
+    Cluster.DirectRead rd = c.read(0, "solo");
+    assertThat(c.runUntil(() -> rd.done, 10)).isTrue();
+    assertThat(rd.value).isEqualTo("1");
+  }
+}

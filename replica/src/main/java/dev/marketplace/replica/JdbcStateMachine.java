@@ -1,0 +1,391 @@
+package dev.marketplace.replica;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link StateMachine} over one PostgreSQL database: the domain logic is a {@link
+ * CommandHandler}; this class owns the transaction discipline that makes replicas identical.
+ *
+ * <ul>
+ *   <li>At open, Flyway migrates {@code classpath:db/replica} (tables {@code replica_state},
+ *       {@code idempotency}; V1..V99) plus the domain location (V100 and up).
+ *   <li>A batch is ONE transaction that also sets {@code replica_state.last_applied}. Each command
+ *       runs in a savepoint: a {@link CommandRejectedException} rolls back only that command and
+ *       becomes its error result. Any {@link SQLException} (or other exception) is fatal: the
+ *       transaction is rolled back, the machine refuses further batches, and {@link
+ *       StateMachineFailedException} is thrown.
+ *   <li>A command with an idempotency key whose record is live returns the stored result and
+ *       changes nothing; otherwise its result (success or rejection) is stored with the command's
+ *       time. Records expire 24 h (by command time) behind the highest command time applied so
+ *       far ({@code replica_state.max_command_millis}), which depends only on the applied log, and
+ *       expired records are deleted during apply; so results never depend on when pruning runs.
+ *   <li>Snapshot: {@code COPY ... TO STDOUT (FORMAT binary)} of every table except Flyway's, in
+ *       one REPEATABLE READ transaction, with the {@code last_applied} it saw. Restore: TRUNCATE
+ *       all + {@code COPY FROM STDIN} in one transaction.
+ * </ul>
+ *
+ * <p>Reads by the service use {@link #dataSource()} (a HikariCP pool). Thread-safe: apply is
+ * serialized; snapshot and reads may run concurrently with it.
+ *
+ * @param <C> the decoded command type
+ */
+public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JdbcStateMachine.class);
+  /** Idempotency records live this long, by command time. */
+  public static final long IDEMPOTENCY_TTL_MILLIS = 24L * 60 * 60 * 1000;
+  private static final long PRUNE_EVERY_MILLIS = 60_000;
+  private static final int SNAPSHOT_MAGIC = 0x4D4B5331; // "MKS1"
+
+  private final HikariDataSource pool;
+  private final CommandHandler<C> handler;
+  private final Object applyLock = new Object();
+  private volatile long lastApplied;
+  private long maxCommandMillis;
+  private long lastPruneMillis = Long.MIN_VALUE;
+  private volatile Throwable failure;
+
+  private JdbcStateMachine(HikariDataSource pool, CommandHandler<C> handler) {
+    this.pool = pool;
+    this.handler = handler;
+  }
+
+  /**
+   * Connects (pool of {@code poolSize}), runs the migrations and reads {@code last_applied}.
+   *
+   * @param domainMigrations a Flyway location such as {@code classpath:db/customer}
+   */
+  public static <C> JdbcStateMachine<C> open(String jdbcUrl, String user, String password,
+      int poolSize, String domainMigrations, CommandHandler<C> handler) {
+    HikariConfig cfg = new HikariConfig();
+    cfg.setJdbcUrl(jdbcUrl);
+    cfg.setUsername(user);
+    cfg.setPassword(password);
+    cfg.setMaximumPoolSize(poolSize);
+    cfg.setPoolName("replica-" + jdbcUrl.replaceAll(".*/", ""));
+    HikariDataSource ds = new HikariDataSource(cfg);
+    try {
+      Flyway.configure().dataSource(ds).locations("classpath:db/replica", domainMigrations)
+          .load().migrate();
+      JdbcStateMachine<C> sm = new JdbcStateMachine<>(ds, handler);
+      sm.loadState();
+      return sm;
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+  }
+
+  private void loadState() {
+    try (Connection c = pool.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(
+            "SELECT last_applied, max_command_millis FROM replica_state WHERE id = 1")) {
+      if (!rs.next()) {
+        throw new StateMachineFailedException("replica_state row missing", null);
+      }
+      synchronized (applyLock) {
+        lastApplied = rs.getLong(1);
+        maxCommandMillis = rs.getLong(2);
+      }
+    } catch (SQLException e) {
+      throw new StateMachineFailedException("cannot read replica_state", e);
+    }
+  }
+
+  /** The connection pool, for the service's reads (never for writes). */
+  public DataSource dataSource() {
+    return pool;
+  }
+
+  @Override
+  public long lastApplied() {
+    return lastApplied;
+  }
+
+  /** The fatal failure that stopped this machine, or null. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  @Override
+  public List<byte[]> apply(long firstIndex, List<byte[]> commands, boolean durable) {
+    synchronized (applyLock) {
+      if (failure != null) {
+        throw new StateMachineFailedException("state machine stopped after a fatal error", failure);
+      }
+      if (firstIndex != lastApplied + 1) {
+        fail(new IllegalStateException(
+            "position gap: asked to apply " + firstIndex + " after " + lastApplied));
+      }
+      if (commands.isEmpty()) {
+        return List.of();
+      }
+      long clock = maxCommandMillis;
+      long pruned = lastPruneMillis;
+      List<byte[]> results = new ArrayList<>(commands.size());
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          try (Statement st = c.createStatement()) {
+            st.execute(durable ? "SET LOCAL synchronous_commit = on"
+                : "SET LOCAL synchronous_commit = off");
+          }
+          for (byte[] cmd : commands) {
+            if (cmd.length == 0) {
+              results.add(new byte[0]);
+              continue;
+            }
+            C parsed;
+            try {
+              parsed = handler.parse(cmd);
+            } catch (CommandRejectedException e) {
+              results.add(e.toResult().encode());
+              continue;
+            }
+            clock = Math.max(clock, handler.commandTimeMillis(parsed));
+            String key = handler.idempotencyKey(parsed);
+            if (!key.isEmpty()) {
+              byte[] stored = storedResult(c, key, clock);
+              if (stored != null) {
+                results.add(stored);
+                continue;
+              }
+            }
+            byte[] result = applyOne(c, parsed);
+            if (!key.isEmpty()) {
+              try (PreparedStatement ps = c.prepareStatement(
+                  "INSERT INTO idempotency (key, result, applied_at_millis) VALUES (?, ?, ?) "
+                      + "ON CONFLICT (key) DO UPDATE SET result = EXCLUDED.result, "
+                      + "applied_at_millis = EXCLUDED.applied_at_millis")) {
+                ps.setString(1, key);
+                ps.setBytes(2, result);
+                ps.setLong(3, handler.commandTimeMillis(parsed));
+                ps.executeUpdate();
+              }
+            }
+            results.add(result);
+          }
+          if (pruned == Long.MIN_VALUE || clock - pruned >= PRUNE_EVERY_MILLIS) {
+            try (PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM idempotency WHERE applied_at_millis < ?")) {
+              ps.setLong(1, clock - IDEMPOTENCY_TTL_MILLIS);
+              ps.executeUpdate();
+            }
+            pruned = clock;
+          }
+          long last = firstIndex + commands.size() - 1;
+          try (PreparedStatement ps = c.prepareStatement(
+              "UPDATE replica_state SET last_applied = ?, max_command_millis = ? WHERE id = 1")) {
+            ps.setLong(1, last);
+            ps.setLong(2, clock);
+            ps.executeUpdate();
+          }
+          c.commit();
+          lastApplied = last;
+          maxCommandMillis = clock;
+          lastPruneMillis = pruned;
+          return results;
+        } catch (SQLException | RuntimeException e) {
+          try {
+            c.rollback();
+          } catch (SQLException ignored) {
+            // the connection is probably broken; the failure below is what matters
+          }
+          throw e;
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (e instanceof StateMachineFailedException sme) {
+          throw sme;
+        }
+        fail(e);
+        return null; // unreachable
+      }
+    }
+  }
+
+  private byte[] storedResult(Connection c, String key, long clock) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT result FROM idempotency WHERE key = ? AND applied_at_millis >= ?")) {
+      ps.setString(1, key);
+      ps.setLong(2, clock - IDEMPOTENCY_TTL_MILLIS);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getBytes(1) : null;
+      }
+    }
+  }
+
+  private byte[] applyOne(Connection c, C parsed) throws SQLException {
+    Savepoint sp = c.setSavepoint();
+    try {
+      CommandResult result = handler.apply(c, parsed);
+      c.releaseSavepoint(sp);
+      return result.encode();
+    } catch (CommandRejectedException e) {
+      c.rollback(sp);
+      c.releaseSavepoint(sp);
+      return e.toResult().encode();
+    }
+  }
+
+  private void fail(Throwable e) {
+    failure = e;
+    log.error("FATAL: state machine stopped at last_applied={}; it will apply nothing more",
+        lastApplied, e);
+    throw new StateMachineFailedException("apply failed after position " + lastApplied, e);
+  }
+
+  @Override
+  public long snapshot(OutputStream out) throws IOException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      c.setReadOnly(true);
+      try {
+        long at;
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery("SELECT last_applied FROM replica_state WHERE id = 1")) {
+          rs.next();
+          at = rs.getLong(1);
+        }
+        List<String> tables = tables(c);
+        DataOutputStream dos = new DataOutputStream(out);
+        dos.writeInt(SNAPSHOT_MAGIC);
+        dos.writeLong(at);
+        dos.writeInt(tables.size());
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        for (String t : tables) {
+          ByteArrayOutputStream buf = new ByteArrayOutputStream();
+          copy.copyOut("COPY " + quote(t) + " TO STDOUT (FORMAT binary)", buf);
+          dos.writeUTF(t);
+          dos.writeLong(buf.size());
+          buf.writeTo(dos);
+        }
+        dos.flush();
+        c.commit();
+        return at;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IOException("snapshot failed", e);
+    }
+  }
+
+  @Override
+  public long restore(InputStream in) throws IOException {
+    synchronized (applyLock) {
+      if (failure != null) {
+        throw new StateMachineFailedException("state machine stopped", failure);
+      }
+      DataInputStream dis = new DataInputStream(in);
+      if (dis.readInt() != SNAPSHOT_MAGIC) {
+        throw new IOException("not a snapshot (bad magic)");
+      }
+      long at = dis.readLong();
+      int n = dis.readInt();
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          List<String> tables = tables(c);
+          Set<String> known = new HashSet<>(tables);
+          List<String> truncate = new ArrayList<>();
+          for (String t : tables) {
+            truncate.add(quote(t));
+          }
+          try (Statement st = c.createStatement()) {
+            st.execute("TRUNCATE " + String.join(", ", truncate));
+          }
+          CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+          Set<String> seen = new HashSet<>();
+          for (int i = 0; i < n; i++) {
+            String t = dis.readUTF();
+            long len = dis.readLong();
+            if (!known.contains(t) || !seen.add(t) || len < 0 || len > Integer.MAX_VALUE) {
+              throw new IOException("snapshot table " + t + " unknown here, repeated or too big");
+            }
+            byte[] data = dis.readNBytes((int) len);
+            if (data.length != len) {
+              throw new IOException("snapshot truncated in table " + t);
+            }
+            copy.copyIn("COPY " + quote(t) + " FROM STDIN (FORMAT binary)",
+                new ByteArrayInputStream(data));
+          }
+          if (!seen.equals(known)) {
+            throw new IOException("snapshot lacks tables; has " + seen + ", need " + known);
+          }
+          long clock;
+          try (Statement st = c.createStatement();
+              ResultSet rs = st.executeQuery(
+                  "SELECT last_applied, max_command_millis FROM replica_state WHERE id = 1")) {
+            if (!rs.next() || rs.getLong(1) != at) {
+              throw new IOException("snapshot's replica_state does not match its header " + at);
+            }
+            clock = rs.getLong(2);
+          }
+          c.commit();
+          lastApplied = at;
+          maxCommandMillis = clock;
+          lastPruneMillis = Long.MIN_VALUE;
+          log.info("restored snapshot at position {}", at);
+          return at;
+        } catch (SQLException | IOException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        }
+      } catch (SQLException e) {
+        throw new IOException("restore failed", e);
+      }
+    }
+  }
+
+  private static List<String> tables(Connection c) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            + "AND table_type = 'BASE TABLE' AND table_name <> ? ORDER BY table_name")) {
+      ps.setString(1, "flyway_schema_history");
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Quotes a table name taken from the catalog (never from user input). */
+  private static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  /** Closes the pool. */
+  @Override
+  public void close() {
+    pool.close();
+  }
+}
