@@ -43,7 +43,10 @@ final class FileIo {
       ch.force(true);
     }
     Files.move(
-        tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        tmp,
+        dir.resolve(name),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
     fsyncDir(dir);
   }
 

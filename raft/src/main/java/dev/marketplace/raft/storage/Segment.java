@@ -30,8 +30,8 @@ final class Segment {
   }
 
   static Segment openExisting(long start, Path path, boolean open) throws IOException {
-    return new Segment(
-        start, path, open, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE));
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    return new Segment(start, path, open, ch);
   }
 
   static Segment createNew(Path dir, long start) throws IOException {

@@ -114,7 +114,8 @@ public final class SegmentedLogStorage implements LogStorage {
     this.maxSegmentBytes = maxSegmentBytes;
     Files.createDirectories(dir);
     lockChannel =
-        FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel.open(
+            dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock l;
     try {
       l = lockChannel.tryLock();

@@ -33,7 +33,8 @@ class SegmentedLogStorageCrashTest {
     long seed = Long.getLong("storage.seed", System.nanoTime());
     Random rnd = new Random(seed);
     Path dir = tmp.resolve("log");
-    long mustHave = 0;
+    System.out.println("crash test seed=" + seed);
+    long prevRecovered = 0;
     for (int round = 0; round < rounds; round++) {
       Path err = tmp.resolve("child-" + round + ".err");
       String ctx = "seed=" + seed + " round=" + round + " (child stderr: " + err + ")";
@@ -53,17 +54,26 @@ class SegmentedLogStorageCrashTest {
       CompletableFuture.delayedExecutor(120, TimeUnit.SECONDS).execute(p::destroyForcibly);
       int killAfter = 1 + rnd.nextInt(400);
       long synced = -1;
+      long syncedTerm = -1;
+      long truncatedTo = Long.MAX_VALUE;
       long hsTerm = -1;
       int lines = 0;
       try (BufferedReader r =
           new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line = r.readLine();
         assertThat(line).as("child did not start; " + ctx).isNotNull().startsWith("opened ");
-        assertThat(Long.parseLong(line.substring(7))).as(ctx).isGreaterThanOrEqualTo(mustHave);
+        assertThat(Long.parseLong(line.substring(7))).as(ctx).isEqualTo(prevRecovered);
         while ((line = r.readLine()) != null) {
           String[] f = line.split(" ");
+          if (f[0].equals("truncate")) {
+            // A suffix from here on may be gone (replaced by a newer term) after this line.
+            truncatedTo = Math.min(truncatedTo, Long.parseLong(f[1]) - 1);
+            continue;
+          }
+          truncatedTo = Long.MAX_VALUE;
           synced = Long.parseLong(f[1]);
-          hsTerm = Long.parseLong(f[2]);
+          syncedTerm = Long.parseLong(f[2]);
+          hsTerm = Long.parseLong(f[3]);
           // SIGKILL via the handle: unlike Process.destroyForcibly it leaves our end of the pipe
           // open, so the lines the child printed before dying are still read (all were synced).
           if (++lines == killAfter) p.toHandle().destroyForcibly();
@@ -74,9 +84,13 @@ class SegmentedLogStorageCrashTest {
         throw new AssertionError(
             "child died before the kill; " + ctx + "\n" + Files.readString(err));
       }
-      mustHave = Math.max(mustHave, synced);
+      long mustHave = Math.min(synced, truncatedTo);
       try (SegmentedLogStorage s = new SegmentedLogStorage(dir, CrashChild.SEGMENT_BYTES)) {
         assertThat(s.lastIndex()).as(ctx).isGreaterThanOrEqualTo(mustHave);
+        if (synced > s.snapshot().index() && synced <= s.lastIndex()) {
+          // The last synced entry is there with its term, or a later leader's overwrite of it.
+          assertThat(s.term(synced)).as(ctx).isGreaterThanOrEqualTo(syncedTerm);
+        }
         assertThat(s.hardState().term()).as(ctx).isGreaterThanOrEqualTo(hsTerm);
         long snap = s.snapshot().index();
         if (snap > 0) {
@@ -86,14 +100,18 @@ class SegmentedLogStorageCrashTest {
         while (i <= s.lastIndex()) {
           List<LogEntry> got = s.entries(i, s.lastIndex() + 1, 1 << 20);
           for (LogEntry e : got) {
-            assertThat(e).as("entry %d; %s", e.index(), ctx).isEqualTo(CrashChild.expected(e.index()));
+            assertThat(e)
+                .as("entry %d; %s", e.index(), ctx)
+                .isEqualTo(CrashChild.expected(e.index(), e.term()));
           }
           i += got.size();
         }
         System.out.printf(
-            "crash round %d: killed after %d syncs, last synced %d, recovered %d..%d, %s%n",
-            round, killAfter, synced, s.firstIndex(), s.lastIndex(), s.recoveryReport());
-        mustHave = s.lastIndex(); // what recovery kept is what the next round starts from
+            "crash round %d: killed after %d syncs, last synced %d, recovered %d..%d (last term"
+                + " %d), %s%n",
+            round, killAfter, synced, s.firstIndex(), s.lastIndex(), s.term(s.lastIndex()),
+            s.recoveryReport());
+        prevRecovered = s.lastIndex(); // the next round starts from what recovery kept
         assertThat(Files.exists(dir)).isTrue();
       }
     }

@@ -57,7 +57,8 @@ class SegmentedLogStorageTest {
   }
 
   private static void assertHolds(SegmentedLogStorage s, long from, long to, long term) {
-    assertThat(s.entries(from, to, Long.MAX_VALUE)).containsExactlyElementsOf(entries(from, to, term));
+    assertThat(s.entries(from, to, Long.MAX_VALUE))
+        .containsExactlyElementsOf(entries(from, to, term));
   }
 
   @Test
