@@ -8,6 +8,7 @@ import dev.marketplace.proto.raft.StreamSummary;
 import dev.marketplace.raft.node.RaftTransport;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -89,9 +90,17 @@ public final class GrpcRaftTransport implements RaftTransport {
         return new StreamObserver<>() {
           long ok;
           long bad;
+          boolean ended;
 
           @Override
           public void onNext(RaftFrame f) {
+            if (ended) return;
+            if (closed) { // end the peer's stream so a server shutdown need not wait for it
+              ended = true;
+              reply.onError(Status.UNAVAILABLE.withDescription("member closing")
+                  .asRuntimeException());
+              return;
+            }
             if (accept(f)) ok++;
             else bad++;
           }
@@ -103,6 +112,7 @@ public final class GrpcRaftTransport implements RaftTransport {
 
           @Override
           public void onCompleted() {
+            if (ended) return;
             reply.onNext(StreamSummary.newBuilder().setAccepted(ok).setRejected(bad).build());
             reply.onCompleted();
           }
