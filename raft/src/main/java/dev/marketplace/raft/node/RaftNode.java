@@ -5,6 +5,7 @@ import dev.marketplace.raft.LogStorage;
 import dev.marketplace.raft.Message;
 import dev.marketplace.raft.MessageCodec;
 import dev.marketplace.raft.MessageDecodeException;
+import dev.marketplace.raft.MessageType;
 import dev.marketplace.raft.ProposeResult;
 import dev.marketplace.raft.RaftCore;
 import dev.marketplace.raft.ReadState;
@@ -291,13 +292,66 @@ public final class RaftNode implements AutoCloseable {
     events.add(() -> core.step(m));
   }
 
+  /**
+   * Sends a Ready's messages, coalescing per destination (order per destination is kept):
+   * consecutive AppendEntries of one term whose entries continue each other become one message
+   * (the later commit index wins), and consecutive successful append acknowledgements keep only
+   * the highest. Both are cumulative in Raft, so the receiver ends in the same state as if it had
+   * processed the originals back to back, with one message and one reply instead of many.
+   */
   private void sendAll(List<Message> msgs) {
+    if (msgs.isEmpty()) return;
+    if (msgs.size() == 1) {
+      send(msgs.get(0));
+      return;
+    }
+    Map<Integer, Message> pending = new HashMap<>();
+    List<Integer> order = new ArrayList<>();
     for (Message m : msgs) {
-      try {
-        transport.send(m.to(), MessageCodec.encode(m));
-      } catch (RuntimeException e) {
-        LOG.log(Level.DEBUG, "send to " + m.to() + " failed", e);
+      Message p = pending.get(m.to());
+      Message merged = p == null ? null : merge(p, m);
+      if (merged != null) {
+        pending.put(m.to(), merged);
+        continue;
       }
+      if (p != null) send(p);
+      else order.add(m.to());
+      pending.put(m.to(), m);
+    }
+    for (int to : order) send(pending.get(to));
+  }
+
+  private static final long MAX_MERGED_BYTES = 1 << 20;
+
+  /** The merge of two consecutive messages to one peer, or null when they must stay apart. */
+  static Message merge(Message a, Message b) {
+    if (a.term() != b.term() || a.type() != b.type()) return null;
+    if (a.type() == MessageType.APPEND_RESP) {
+      if (a.reject() || b.reject() || b.index() < a.index()) return null;
+      return b;
+    }
+    if (a.type() != MessageType.APPEND) return null;
+    List<LogEntry> ae = a.entries();
+    long aLast = a.index() + ae.size();
+    long aLastTerm = ae.isEmpty() ? a.logTerm() : ae.get(ae.size() - 1).term();
+    if (b.index() != aLast || b.logTerm() != aLastTerm || b.commit() < a.commit()) return null;
+    if (b.entries().isEmpty()) {
+      return Message.builder(MessageType.APPEND, a.from(), a.to(), a.term()).index(a.index())
+          .logTerm(a.logTerm()).entries(ae).commit(b.commit()).build();
+    }
+    if (a.payloadBytes() + b.payloadBytes() > MAX_MERGED_BYTES) return null;
+    List<LogEntry> all = new ArrayList<>(ae.size() + b.entries().size());
+    all.addAll(ae);
+    all.addAll(b.entries());
+    return Message.builder(MessageType.APPEND, a.from(), a.to(), a.term()).index(a.index())
+        .logTerm(a.logTerm()).entries(all).commit(b.commit()).build();
+  }
+
+  private void send(Message m) {
+    try {
+      transport.send(m.to(), MessageCodec.encode(m));
+    } catch (RuntimeException e) {
+      LOG.log(Level.DEBUG, "send to " + m.to() + " failed", e);
     }
   }
 
