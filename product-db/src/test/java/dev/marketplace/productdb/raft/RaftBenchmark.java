@@ -52,6 +52,7 @@ public final class RaftBenchmark {
   private int[] clientLevels = {1, 8, 32};
   private boolean skipRaw;
   private boolean skipDb;
+  private int dbReplicas = 5;
   private final List<String> rows = new ArrayList<>();
 
   public static void main(String[] args) throws Exception {
@@ -65,6 +66,7 @@ public final class RaftBenchmark {
             .mapToInt(Integer::parseInt).toArray();
         case "--skip-raw" -> b.skipRaw = true;
         case "--skip-db" -> b.skipDb = true;
+        case "--db-replicas" -> b.dbReplicas = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -211,7 +213,7 @@ public final class RaftBenchmark {
 
   private void productDb(Path dir) throws Exception {
     try (LocalPostgres pg = LocalPostgres.start(LocalPostgres.newTempDataDir("bench-pg-"));
-        ReplicaProcesses cluster = new ReplicaProcesses(5, dir, pg, "bench",
+        ReplicaProcesses cluster = new ReplicaProcesses(dbReplicas, dir, pg, "bench",
             List.of("-Xmx256m"))) {
       cluster.startAll();
       awaitCluster(cluster, 120);
@@ -232,7 +234,12 @@ public final class RaftBenchmark {
         long writes = load.acked.get() - a0;
         double secs = (System.nanoTime() - t0) / 1e9;
         load.close();
-        row("product-db CreateItem/SetQuantity, 5 processes", clients, writes, secs, h);
+        System.out.printf("(%d failed attempts retried)%n", load.failedAttempts.get());
+        for (int i = 0; i < cluster.n; i++) {
+          System.out.println("  replica " + i + ": " + String.valueOf(cluster.status(i))
+              .replace('\n', ' '));
+        }
+        row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes, secs, h);
       }
       leaderKills(cluster);
     }
@@ -244,7 +251,13 @@ public final class RaftBenchmark {
       boolean up = true;
       for (int i = 0; i < c.n && up; i++) up = c.alive(i) && c.status(i) != null;
       if (up && c.agreedLeader() >= 0) return;
-      if (System.nanoTime() > deadline) throw new IllegalStateException("cluster not up");
+      if (System.nanoTime() > deadline) {
+        for (int i = 0; i < c.n; i++) {
+          System.err.println("---- replica " + i + " alive=" + c.alive(i) + " status="
+              + c.status(i) + "\n" + c.logTail(i, 20));
+        }
+        throw new IllegalStateException("cluster not up");
+      }
       LockSupport.parkNanos(100_000_000);
     }
   }

@@ -87,12 +87,12 @@ final class ReplicaProcesses implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(absoluteClassPath());
     cmd.add("dev.marketplace.productdb.ProductDbMain");
     cmd.addAll(List.of("--member-id", Integer.toString(i),
         "--product-db-replicas", list(ports),
         "--raft-peers", list(peerPorts),
-        "--replication", "raft",
+        "--replication", System.getProperty("bench.replication", "raft"),
         "--raft-dir", work.resolve("raft-" + i).toString(),
         "--cluster-key", "process-test-cluster-key-123",
         "--pg-url", pg.jdbcUrl(dbs[i]),
@@ -106,6 +106,15 @@ final class ReplicaProcesses implements AutoCloseable {
       pb.environment().remove(v);
     }
     procs[i] = pb.start();
+  }
+
+  /** This JVM's class path with every entry absolute (the replicas run in another folder). */
+  private static String absoluteClassPath() {
+    List<String> out = new ArrayList<>();
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!e.isEmpty()) out.add(Path.of(e).toAbsolutePath().toString());
+    }
+    return String.join(java.io.File.pathSeparator, out);
   }
 
   void startAll() throws IOException {

@@ -61,7 +61,8 @@ final class WriteLoad implements AutoCloseable {
 
   private void run(int client) {
     long seller = 1000 + client;
-    int replica = client % channels.length;
+    int replica = Integer.getInteger("bench.firstReplica", -1) >= 0
+        ? Integer.getInteger("bench.firstReplica") : client % channels.length;
     for (long k = 0; !stop; k++) {
       String name = "i" + client + "-" + k;
       String key = runId + "-c-" + client + "-" + k;

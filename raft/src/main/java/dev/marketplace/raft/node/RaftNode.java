@@ -581,6 +581,15 @@ public final class RaftNode implements AutoCloseable {
           continue;
         }
         List<LogEntry> ents = ((Entries) task).entries();
+        // group apply: take every batch of committed entries already queued behind this one
+        if (applyQueue.peek() instanceof Entries) {
+          ents = new ArrayList<>(ents);
+          int cap = 4 * opts.maxApplyBatch();
+          while (applyQueue.peek() instanceof Entries more && ents.size() < cap) {
+            applyQueue.poll();
+            ents.addAll(more.entries());
+          }
+        }
         int from = 0;
         while (from < ents.size() && ents.get(from).index() <= applied) from++;
         if (from == ents.size()) continue;
