@@ -108,7 +108,9 @@ public final class ProductDbMain implements Callable<Integer> {
           pgPassword, replication, Clock.systemUTC());
     } catch (RuntimeException e) {
       if (raft != null) raft.close();
-      throw e;
+      throw new IllegalStateException("cannot open PG_URL="
+          + pgUrl.replaceAll("password=[^&]*", "password=***") + " as PG_USER=" + pgUser
+          + " or bind " + me + ": " + e.getMessage(), e);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
@@ -133,7 +135,9 @@ public final class ProductDbMain implements Callable<Integer> {
         line.getErr().println("configuration error: " + ex.getMessage());
         return 2;
       }
-      throw ex;
+      log.error("cannot start", ex);
+      line.getErr().println("cannot start: " + ex.getMessage());
+      return 1;
     });
     cmd.setParameterExceptionHandler((ex, args2) -> {
       ex.getCommandLine().getErr().println("configuration error: " + ex.getMessage()

@@ -8,11 +8,15 @@ import org.junit.jupiter.api.Test;
 
 class ProductDbMainTest {
   private String errOf(String... args) {
+    return errOf(2, args);
+  }
+
+  private String errOf(int exit, String... args) {
     PrintStream old = System.err;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     System.setErr(new PrintStream(buf, true));
     try {
-      assertThat(ProductDbMain.run(args)).isEqualTo(2);
+      assertThat(ProductDbMain.run(args)).isEqualTo(exit);
     } finally {
       System.setErr(old);
     }
@@ -28,5 +32,8 @@ class ProductDbMainTest {
     assertThat(errOf("--pg-url", "mysql://x")).contains("PG_URL");
     assertThat(errOf("--pg-url", "jdbc:postgresql://x/y", "--member-id", "abc"))
         .contains("--member-id");
+    assertThat(errOf(1, "--pg-url", "jdbc:postgresql://127.0.0.1:1/x?password=hush",
+        "--member-id", "0"))
+        .contains("cannot open PG_URL=").contains("password=***").doesNotContain("hush");
   }
 }

@@ -366,6 +366,31 @@ class ProductDbServiceTest {
     }
   }
 
+  @Test
+  void aStoppedReplicationAnswersUnavailable() {
+    LocalPostgres pg = SharedLocalPostgres.get();
+    SingleNodeReplication replication = new SingleNodeReplication(4, 8, null);
+    try (ProductDbServer down = ProductDbServer.start("127.0.0.1", 0,
+        pg.jdbcUrl(SharedLocalPostgres.newDatabase("productdb_down")), pg.user(), "",
+        replication, Clock.systemUTC())) {
+      ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", down.port())
+          .usePlaintext().build();
+      try {
+        ProductDbGrpc.ProductDbBlockingStub s = ProductDbGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(30, TimeUnit.SECONDS);
+        Item it = s.createItem(item(1, 1, "before").build());
+        replication.close();
+        assertCode(Status.Code.UNAVAILABLE, () -> s.createItem(item(1, 1, "after").build()));
+        assertCode(Status.Code.UNAVAILABLE,
+            () -> s.getItem(GetItemRequest.newBuilder().setId(it.getId()).build()));
+        assertThat(s.status(StatusRequest.getDefaultInstance()).getHasQuorum()).isFalse();
+        assertThat(s.status(StatusRequest.getDefaultInstance()).getMemberId()).isEqualTo(4);
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
   static List<String> dump(DataSource ds, String table) throws Exception {
     List<String> rows = new ArrayList<>();
     try (Connection c = ds.getConnection(); Statement st = c.createStatement();

@@ -97,7 +97,9 @@ public final class MessageCodec {
         entries.add(new LogEntry(ei, et, r.bytes()));
       }
       byte[] data = r.bytes();
-      if (r.pos != bodyLen) throw new MessageDecodeException("trailing bytes: " + (bodyLen - r.pos));
+      if (r.pos != bodyLen) {
+        throw new MessageDecodeException("trailing bytes: " + (bodyLen - r.pos));
+      }
       return new Message(type, from, to, term, logTerm, index, commit, entries,
           (flags & 1) != 0, hintIndex, hintTerm, context, offset, data, (flags & 2) != 0);
     } catch (IllegalArgumentException e) {

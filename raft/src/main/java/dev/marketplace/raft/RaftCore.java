@@ -107,7 +107,14 @@ public final class RaftCore {
     l.handedOut = l.lastIndex();
     c.term = hardState.term();
     c.votedFor = hardState.votedFor();
-    c.lastHardState = hardState;
+    if (l.lastTerm() > c.term) {
+      // the entries survived a crash but the hard state write did not: never campaign at a
+      // term whose leader's entries we already hold (that could make two leaders of one term)
+      c.term = l.lastTerm();
+      c.votedFor = NONE;
+    }
+    c.lastHardState = new HardState(c.term, c.votedFor).equals(hardState) ? hardState
+        : HardState.INITIAL;
     c.lastSoftState = c.softState();
     return c;
   }
@@ -191,7 +198,8 @@ public final class RaftCore {
     }
     if (m.term() > term) {
       if (m.type() == MessageType.VOTE || m.type() == MessageType.PRE_VOTE) {
-        boolean inLease = cfg.checkQuorum() && lead != NONE && electionElapsed < cfg.electionTicks();
+        boolean inLease =
+            cfg.checkQuorum() && lead != NONE && electionElapsed < cfg.electionTicks();
         if (inLease) return; // §9.6 leader stickiness: do not let a rejoining node disrupt
       }
       if (m.type() == MessageType.PRE_VOTE) {

@@ -259,6 +259,27 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   }
 
   @Override
+  public long syncApplied() {
+    synchronized (applyLock) {
+      if (failure != null) {
+        throw new StateMachineFailedException("state machine stopped", failure);
+      }
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+          st.execute("SET LOCAL synchronous_commit = on");
+          // A write, so the commit waits for the WAL flush, which covers every earlier commit.
+          st.executeUpdate("UPDATE replica_state SET last_applied = last_applied WHERE id = 1");
+        }
+        c.commit();
+        return lastApplied;
+      } catch (SQLException e) {
+        throw new StateMachineFailedException("cannot flush applied state", e);
+      }
+    }
+  }
+
+  @Override
   public long snapshot(OutputStream out) throws IOException {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);

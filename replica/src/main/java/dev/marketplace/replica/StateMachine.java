@@ -32,6 +32,14 @@ public interface StateMachine {
   List<byte[]> apply(long firstIndex, List<byte[]> commands, boolean durable);
 
   /**
+   * Makes every change applied so far durable (applies made with {@code durable = false} may be
+   * lost in a crash, after which {@link #lastApplied()} is lower and the caller replays from its
+   * log or restores a snapshot) and returns the position now durable. A log that compacts entries
+   * calls this first, so it never drops an entry the database could still lose.
+   */
+  long syncApplied();
+
+  /**
    * Writes the whole state, consistent at one applied position, to {@code out} and returns that
    * position. Does not close {@code out}.
    */

@@ -132,7 +132,13 @@ class JdbcStateMachineTest {
     }
     JdbcStateMachine<String[]> again = openTracked(db);
     assertThat(again.lastApplied()).isEqualTo(2);
-    assertThat(text(again.apply(3, List.of(cmd("", T0, "add:a")), true).get(0))).isEqualTo("3");
+    again.apply(3, List.of(cmd("", T0, "add:b")), false);
+    assertThat(again.syncApplied()).isEqualTo(3);
+    assertThat(count(again.dataSource(), "SELECT last_applied FROM replica_state")).isEqualTo(3);
+    try (JdbcStateMachine<String[]> third = open(db)) {
+      assertThat(third.lastApplied()).isEqualTo(3);
+    }
+    assertThat(text(again.apply(4, List.of(cmd("", T0, "add:a")), true).get(0))).isEqualTo("3");
   }
 
   @Test

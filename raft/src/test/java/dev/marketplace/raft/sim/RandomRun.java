@@ -29,6 +29,9 @@ public final class RandomRun {
     o.longDelayProb = pickD(r, 0, 0.05);
     o.corruptProb = pickD(r, 0, 0, 0.01);
     o.syncDelayMax = pick(r, 0, 5, 40);
+    o.electionTicks = pick(r, 10, 10, 5);
+    o.preVote = r.nextInt(5) != 0; // safety must not depend on the liveness features
+    o.checkQuorum = r.nextInt(5) != 0;
     Cluster c = new Cluster(n, seed, o);
     c.keys = 1 + r.nextInt(3);
     c.startClients(2 + r.nextInt(3));

@@ -1,0 +1,182 @@
+package dev.marketplace.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Direct tests of one {@link RaftCore}, driving its messages by hand. */
+class RaftCoreTest {
+
+  private static final byte[] CMD = {1};
+
+  /** Processes every Ready as a runtime with instant durable storage would; returns messages. */
+  private static List<Message> drain(RaftCore c) {
+    List<Message> out = new ArrayList<>();
+    while (c.hasReady()) {
+      Ready rd = c.ready();
+      out.addAll(rd.messages());
+      out.addAll(rd.messagesAfterPersist());
+      if (!rd.committedEntries().isEmpty()) {
+        c.applied(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
+      }
+      c.persisted(rd);
+    }
+    return out;
+  }
+
+  private static RaftCore node(int id, int n) {
+    return new RaftCore(RaftConfig.defaults(id, n), new SplittableRandom(id));
+  }
+
+  /** Ticks until a (pre-)vote round starts; answers it from the given voters. */
+  private static void elect(RaftCore c, int... voters) {
+    List<Message> out = new ArrayList<>();
+    for (int i = 0; i < 100 && out.isEmpty(); i++) {
+      c.tick();
+      out.addAll(drain(c));
+    }
+    for (int round = 0; round < 2 && c.role() != Role.LEADER; round++) {
+      for (Message m : out) {
+        if (m.type() != MessageType.PRE_VOTE && m.type() != MessageType.VOTE) continue;
+        for (int v : voters) {
+          if (m.to() != v) continue;
+          MessageType resp = m.type() == MessageType.PRE_VOTE ? MessageType.PRE_VOTE_RESP
+              : MessageType.VOTE_RESP;
+          c.step(Message.builder(resp, v, c.id(), m.term()).build());
+        }
+      }
+      out = drain(c);
+    }
+  }
+
+  @Test
+  void leaderOnlyCommitsEntriesOfItsOwnTermByCounting_figure8_5_4_2() {
+    RaftCore c = RaftCore.restore(RaftConfig.defaults(0, 3), new SplittableRandom(1),
+        new HardState(2, 0), new Snapshot(SnapshotMeta.NONE, new byte[0]),
+        List.of(new LogEntry(1, 1, CMD), new LogEntry(2, 2, CMD)), 0);
+    elect(c, 1);
+    assertThat(c.role()).isEqualTo(Role.LEADER);
+    assertThat(c.term()).isEqualTo(3);
+    assertThat(c.lastIndex()).isEqualTo(3); // the new term's no-op
+    // a majority (0 and 1) stores index 2, an entry of term 2: not committed by counting
+    c.step(Message.builder(MessageType.APPEND_RESP, 1, 0, 3).index(2).build());
+    drain(c);
+    assertThat(c.commitIndex()).isZero();
+    // once the current-term no-op is on a majority, everything up to it commits
+    c.step(Message.builder(MessageType.APPEND_RESP, 1, 0, 3).index(3).build());
+    drain(c);
+    assertThat(c.commitIndex()).isEqualTo(3);
+  }
+
+  @Test
+  void candidateCountsItsOwnVoteOnlyOnceDurable_5_2() {
+    RaftCore c = node(0, 1);
+    Ready rd = null;
+    for (int i = 0; i < 100 && c.role() != Role.CANDIDATE; i++) {
+      c.tick();
+    }
+    assertThat(c.role()).isEqualTo(Role.CANDIDATE);
+    rd = c.ready();
+    assertThat(rd.hardState()).isEqualTo(new HardState(c.term(), 0));
+    assertThat(c.role()).isEqualTo(Role.CANDIDATE); // not leader before the vote is durable
+    c.persisted(rd);
+    assertThat(c.role()).isEqualTo(Role.LEADER);
+  }
+
+  @Test
+  void acknowledgementsAndVotesLeaveOnlyAfterPersistence() {
+    RaftCore f = node(1, 3);
+    f.step(Message.builder(MessageType.VOTE, 0, 1, 1).index(0).logTerm(0).build());
+    Ready rd = f.ready();
+    assertThat(rd.hardState()).isEqualTo(new HardState(1, 0));
+    assertThat(rd.messages()).isEmpty();
+    assertThat(rd.messagesAfterPersist()).extracting(Message::type)
+        .containsExactly(MessageType.VOTE_RESP);
+    f.persisted(rd);
+    f.step(Message.builder(MessageType.APPEND, 0, 1, 1).index(0).logTerm(0)
+        .entries(List.of(new LogEntry(1, 1, CMD))).commit(0).build());
+    rd = f.ready();
+    assertThat(rd.entries()).hasSize(1);
+    assertThat(rd.messages()).isEmpty();
+    assertThat(rd.messagesAfterPersist()).extracting(Message::type)
+        .containsExactly(MessageType.APPEND_RESP);
+  }
+
+  @Test
+  void committedEntriesAreHandedOutOnlyWhenDurable() {
+    RaftCore f = node(1, 3);
+    f.step(Message.builder(MessageType.APPEND, 0, 1, 1).index(0).logTerm(0)
+        .entries(List.of(new LogEntry(1, 1, CMD))).commit(1).build());
+    Ready rd = f.ready();
+    assertThat(f.commitIndex()).isEqualTo(1);
+    assertThat(rd.committedEntries()).isEmpty(); // entry 1 is not durable yet
+    f.persisted(rd);
+    assertThat(f.ready().committedEntries()).extracting(LogEntry::index).containsExactly(1L);
+  }
+
+  @Test
+  void conflictingSuffixIsOverwrittenAndHintSkipsTheWholeTerm_5_3() {
+    List<LogEntry> log = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) log.add(new LogEntry(i, i <= 3 ? 1 : 2, CMD));
+    RaftCore f = RaftCore.restore(RaftConfig.defaults(1, 3), new SplittableRandom(1),
+        new HardState(2, -1), new Snapshot(SnapshotMeta.NONE, new byte[0]), log, 0);
+    f.step(Message.builder(MessageType.APPEND, 0, 1, 3).index(10).logTerm(3).build());
+    Message rej = f.ready().messagesAfterPersist().get(0);
+    assertThat(rej.reject()).isTrue();
+    assertThat(rej.hintTerm()).isEqualTo(2);
+    assertThat(rej.hintIndex()).isEqualTo(4); // first index of term 2
+    f.step(Message.builder(MessageType.APPEND, 0, 1, 3).index(3).logTerm(1)
+        .entries(List.of(new LogEntry(4, 3, CMD))).build());
+    Ready rd = f.ready();
+    assertThat(rd.entries()).containsExactly(new LogEntry(4, 3, CMD));
+    assertThat(f.lastIndex()).isEqualTo(4);
+  }
+
+  @Test
+  void badInputIsRejectedOrDroppedNotFatal() {
+    RaftCore c = node(0, 3);
+    assertThatThrownBy(() -> c.propose(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    assertThat(c.propose(CMD).status()).isEqualTo(ProposeResult.Status.NO_LEADER);
+    c.step(Message.builder(MessageType.APPEND, 1, 2, 1).build()); // not addressed to us
+    c.step(Message.builder(MessageType.APPEND, 7, 0, 1).build()); // unknown member
+    c.step(null);
+    assertThat(c.status().droppedMessages()).isEqualTo(3);
+    assertThatThrownBy(() -> c.compact(5, new byte[0]))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> c.applied(5)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new RaftConfig(3, 3, 10, 1, 1, 1, 1, true, true).validate())
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void restartNeverHasATermBelowItsLastEntry() {
+    // entries survived a crash but the hard state write did not
+    RaftCore c = RaftCore.restore(RaftConfig.defaults(0, 3), new SplittableRandom(1),
+        new HardState(1, 2), new Snapshot(SnapshotMeta.NONE, new byte[0]),
+        List.of(new LogEntry(1, 1, CMD), new LogEntry(2, 3, CMD)), 0);
+    assertThat(c.term()).isEqualTo(3);
+    assertThat(c.ready().hardState()).isEqualTo(new HardState(3, -1));
+  }
+
+  @Test
+  void followerReadWithoutLeaderIsAborted() {
+    RaftCore c = node(0, 3);
+    c.readIndex(42);
+    assertThat(c.ready().abortedReads()).containsExactly(42L);
+  }
+
+  @Test
+  void sameSeedSameOutputs() {
+    RaftCore a = node(0, 3);
+    RaftCore b = node(0, 3);
+    for (int i = 0; i < 50; i++) {
+      a.tick();
+      b.tick();
+      assertThat(drain(a)).isEqualTo(drain(b));
+    }
+  }
+}
