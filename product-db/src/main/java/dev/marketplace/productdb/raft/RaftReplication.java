@@ -83,6 +83,10 @@ public final class RaftReplication implements Replication {
 
       @Override
       public StateSnapshot snapshot() {
+        // make applied changes durable first: the log is about to drop the entries before the
+        // snapshot, so a crash must not leave the database behind them (restore would cover it,
+        // but replaying nothing is cheaper than restoring everything)
+        sm.syncApplied();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
           long pos = sm.snapshot(out);

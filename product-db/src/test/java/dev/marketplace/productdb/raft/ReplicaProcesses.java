@@ -38,6 +38,8 @@ final class ReplicaProcesses implements AutoCloseable {
   final Process[] procs;
   final ManagedChannel[] channels;
   private final List<String> jvmOptions;
+  /** Extra ProductDbMain arguments for every replica (e.g. a small snapshot interval). */
+  final List<String> extraArgs = new ArrayList<>();
 
   /**
    * @param dbPrefix prefix of the database names (must be new on {@code pg})
@@ -97,6 +99,7 @@ final class ReplicaProcesses implements AutoCloseable {
         "--cluster-key", "process-test-cluster-key-123",
         "--pg-url", pg.jdbcUrl(dbs[i]),
         "--pg-user", pg.user()));
+    cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("replica-" + i + ".log")
