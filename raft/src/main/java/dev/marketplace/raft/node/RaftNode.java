@@ -575,6 +575,7 @@ public final class RaftNode implements AutoCloseable {
             }
             applied = pos;
             sinceSnapshot = 0;
+            LOG.log(Level.INFO, "raft node " + id + " installed a snapshot at index " + pos);
             long a = pos;
             events.add(() -> onApplied(a));
           }
