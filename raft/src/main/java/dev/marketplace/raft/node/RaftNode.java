@@ -259,7 +259,13 @@ public final class RaftNode implements AutoCloseable {
 
   /** The latest status (updated after every batch of loop events). */
   public NodeStatus status() {
-    return status;
+    NodeStatus s = status;
+    if (fatal != null && !s.fatal()) { // the loop may have stopped before publishing it
+      s = new NodeStatus(s.id(), s.role(), s.term(), s.leader(), s.commit(), applied,
+          s.lastIndex(), s.snapshotIndex(), s.logEntries(), s.droppedByCore(),
+          s.droppedUndecodable(), s.fsyncs(), s.persistedEntries(), true);
+    }
+    return s;
   }
 
   /** The fatal failure that stopped this node, or null. */
@@ -381,6 +387,17 @@ public final class RaftNode implements AutoCloseable {
         break;
       }
     }
+    failLoopReads(fatal != null
+        ? new RaftUnavailableException("node stopped after a fatal error", fatal)
+        : new RaftUnavailableException("node closed", -1));
+  }
+
+  /** Fails every read the loop still tracks; called by the loop thread as it exits. */
+  private void failLoopReads(RuntimeException why) {
+    for (PendingRead r : readsInFlight.values()) r.future().completeExceptionally(why);
+    readsInFlight.clear();
+    for (WaitingRead r : readsWaiting) r.future().completeExceptionally(why);
+    readsWaiting.clear();
   }
 
   private void onTick() {
@@ -681,12 +698,6 @@ public final class RaftNode implements AutoCloseable {
     applyQueue.add(new Stop());
     join(applyThread);
     failAllPending(new RaftUnavailableException("node closed", -1));
-    for (PendingRead r : readsInFlight.values()) {
-      r.future().completeExceptionally(new RaftUnavailableException("node closed", -1));
-    }
-    for (WaitingRead r : readsWaiting) {
-      r.future().completeExceptionally(new RaftUnavailableException("node closed", -1));
-    }
     publishStatus();
     closeQuietly();
   }

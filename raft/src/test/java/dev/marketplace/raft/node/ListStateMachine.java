@@ -15,7 +15,7 @@ import java.util.List;
  * a command is its position as text. Thread-safe (synchronized), like a real one must be for
  * concurrent status reads.
  */
-final class ListStateMachine implements RaftStateMachine {
+class ListStateMachine implements RaftStateMachine {
   private final List<String> applied = new ArrayList<>();
   private long lastApplied;
   private int restores;

@@ -277,4 +277,40 @@ class RaftNodeClusterTest {
     write(leader, "still-fine");
     assertThat(nodes[leader].status().fatal()).isFalse();
   }
+
+  @Test
+  void applyFailureStopsTheNodeForGoodAndFailsPendingProposals() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger fatalCalls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ListStateMachine failing = new ListStateMachine() {
+      @Override
+      public synchronized List<byte[]> apply(long firstIndex, List<byte[]> commands) {
+        for (byte[] c : commands) {
+          if (new String(c, StandardCharsets.UTF_8).equals("boom")) {
+            throw new IllegalStateException("database gone");
+          }
+        }
+        return super.apply(firstIndex, commands);
+      }
+    };
+    RaftNode solo = new RaftNode(RaftNodeOptions.defaults(0, 1).withTiming(10, 10, 2),
+        new SegmentedLogStorage(dir.resolve("solo")), net.transport(0), failing,
+        e -> fatalCalls.incrementAndGet());
+    try {
+      solo.start();
+      await().atMost(WAIT).until(() -> solo.status().isLeader());
+      assertThat(new String(solo.propose(bytes("ok")).get(10, TimeUnit.SECONDS),
+          StandardCharsets.UTF_8)).isEqualTo("2"); // position 1 is the leader's no-op
+      assertThatThrownBy(() -> solo.propose(bytes("boom")).get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(RaftUnavailableException.class);
+      await().atMost(WAIT).until(() -> solo.status().fatal());
+      assertThat(fatalCalls.get()).isEqualTo(1);
+      assertThat(solo.fatalError()).hasMessageContaining("database gone");
+      assertThatThrownBy(() -> solo.propose(bytes("after")).get(1, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(RaftUnavailableException.class);
+      assertThat(failing.commands()).containsExactly("ok");
+    } finally {
+      solo.close();
+    }
+  }
 }
