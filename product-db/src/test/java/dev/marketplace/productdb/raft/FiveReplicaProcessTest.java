@@ -45,13 +45,14 @@ class FiveReplicaProcessTest {
                 && cluster.agreedLeader() >= 0);
         WriteLoad load = new WriteLoad(cluster.channels, "run", 3, null);
         load.start(4);
+        int leader;
+        int follower = -1;
         try {
           awaitMoreAcks(load, 100);
-          int leader = liveLeader(cluster);
+          leader = liveLeader(cluster);
           cluster.kill(leader);
           System.out.printf("killed leader %d after %d acks%n", leader, load.acked.get());
           awaitMoreAcks(load, 100);
-          int follower = -1;
           int newLeader = liveLeader(cluster);
           for (int i = 0; i < 5; i++) {
             if (cluster.alive(i) && i != newLeader) {
@@ -83,6 +84,9 @@ class FiveReplicaProcessTest {
               }
               return true;
             });
+        // the members that were down while the others compacted caught up by InstallSnapshot
+        String restartedLogs = cluster.logTail(leader, 100_000) + cluster.logTail(follower, 100_000);
+        assertThat(restartedLogs).contains("installed a snapshot");
         String reference = cluster.dump(0);
         for (int i = 1; i < 5; i++) {
           assertThat(cluster.dump(i)).as("database of member " + i).isEqualTo(reference);
