@@ -3,6 +3,8 @@ package dev.marketplace.productdb;
 import dev.marketplace.config.ConfigException;
 import dev.marketplace.config.EnvDefaults;
 import dev.marketplace.config.HostPort;
+import dev.marketplace.productdb.raft.RaftWiring;
+import dev.marketplace.replica.Replication;
 import dev.marketplace.replica.SingleNodeReplication;
 import java.time.Clock;
 import java.util.List;
@@ -44,6 +46,34 @@ public final class ProductDbMain implements Callable<Integer> {
       description = "Most commands applied in one transaction (env MAX_BATCH).")
   int maxBatch;
 
+  @Option(names = "--replication", defaultValue = "auto",
+      description = "auto (Raft when --product-db-replicas lists more than one address), raft or "
+          + "single (env REPLICATION).")
+  String replicationMode;
+
+  @Option(names = "--raft-dir",
+      description = "Raft log directory (env RAFT_DIR; default data/raft/product-<member-id>).")
+  String raftDir;
+
+  @Option(names = "--raft-peers",
+      description = "host:port of every replica's Raft peer endpoint, in member order (env "
+          + "RAFT_PEERS; default: each replica's address with port + 1000).")
+  String raftPeers;
+
+  @Option(names = "--cluster-key",
+      description = "Shared secret authenticating Raft peer traffic, >= 16 chars (env CLUSTER_KEY;"
+          + " a development default when unset).")
+  String clusterKey;
+
+  @Option(names = "--raft-tick-ms", defaultValue = "30",
+      description = "Raft tick length; election timeout is 10-20 ticks (env RAFT_TICK_MS).")
+  int raftTickMs;
+
+  @Option(names = "--raft-snapshot-every", defaultValue = "10000",
+      description = "Snapshot and compact the Raft log every N applied entries "
+          + "(env RAFT_SNAPSHOT_EVERY).")
+  long raftSnapshotEvery;
+
   @Override
   public Integer call() throws Exception {
     List<HostPort> members = HostPort.parseList("PRODUCT_DB_REPLICAS", replicas);
@@ -57,26 +87,37 @@ public final class ProductDbMain implements Callable<Integer> {
     if (maxBatch < 1 || maxBatch > 10_000) {
       throw new ConfigException("MAX_BATCH: must be 1..10000, got " + maxBatch);
     }
-    if (members.size() > 1) {
-      log.warn("{} replicas configured but Raft is not wired in yet: this replica runs "
-          + "single-node replication on its own database", members.size());
-    }
     HostPort me = members.get(memberId);
-    SingleNodeReplication replication = new SingleNodeReplication(memberId, maxBatch, e -> {
-      log.error("fatal state machine failure; exiting", e);
-      Runtime.getRuntime().halt(70);
-    });
+    RaftWiring.Setup raft = RaftWiring.plan(replicationMode, members, memberId, raftDir,
+        raftPeers, clusterKey, raftTickMs, raftSnapshotEvery, maxBatch);
+    Replication replication;
+    if (raft == null) {
+      replication = new SingleNodeReplication(memberId, maxBatch, e -> {
+        log.error("fatal state machine failure; exiting", e);
+        Runtime.getRuntime().halt(70);
+      });
+    } else {
+      replication = raft.open(e -> {
+        log.error("fatal Raft storage or state machine failure; exiting", e);
+        Runtime.getRuntime().halt(70);
+      });
+    }
     ProductDbServer server;
     try {
       server = ProductDbServer.start(me.host(), me.port(), pgUrl, pgUser,
           pgPassword, replication, Clock.systemUTC());
     } catch (RuntimeException e) {
+      if (raft != null) raft.close();
       throw new IllegalStateException("cannot open PG_URL="
           + pgUrl.replaceAll("password=[^&]*", "password=***") + " as PG_USER=" + pgUser
           + " or bind " + me + ": " + e.getMessage(), e);
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "product-db-stop"));
-    log.info("product-db member {} serving on {}:{}", memberId, me.host(), server.port());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      if (raft != null) raft.close();
+    }, "product-db-stop"));
+    log.info("product-db member {} serving on {}:{} ({})", memberId, me.host(), server.port(),
+        raft == null ? "single-node replication" : "Raft, peers on " + raft.peerAddress());
     server.awaitTermination();
     return 0;
   }
