@@ -49,10 +49,12 @@ public final class LocalClusterMain {
     @Option(names = "--data-dir", defaultValue = "data", description = "Data, logs and pid files (DATA_DIR).")
     Path dataDir;
 
-    @Option(names = "--customer-db-replicas", defaultValue = "127.0.0.1:50051")
+    @Option(names = "--customer-db-replicas",
+        defaultValue = "127.0.0.1:50051,127.0.0.1:50052,127.0.0.1:50053,127.0.0.1:50054,127.0.0.1:50055")
     String customerDbReplicas;
 
-    @Option(names = "--product-db-replicas", defaultValue = "127.0.0.1:50061")
+    @Option(names = "--product-db-replicas",
+        defaultValue = "127.0.0.1:50061,127.0.0.1:50062,127.0.0.1:50063,127.0.0.1:50064,127.0.0.1:50065")
     String productDbReplicas;
 
     @Option(names = "--seller-servers", defaultValue = "127.0.0.1:8081,127.0.0.1:8082")

@@ -39,7 +39,8 @@ final class Topology {
               "product-db-" + i,
               "dev.marketplace.productdb.ProductDbMain",
               dbs.replicaArgs(
-                  List.of("--member-id", Integer.toString(i), "--product-db-replicas", products),
+                  List.of("--member-id", Integer.toString(i), "--product-db-replicas", products,
+                      "--raft-dir", cfg.dataDir().resolve("raft").resolve("product-" + i).toString()),
                   "product_" + i),
               null));
     }
