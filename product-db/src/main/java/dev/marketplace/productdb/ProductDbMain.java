@@ -1,9 +1,8 @@
 package dev.marketplace.productdb;
 
-import dev.marketplace.config.ConfigException;
-import dev.marketplace.config.EnvDefaults;
 import dev.marketplace.config.HostPort;
 import dev.marketplace.productdb.raft.RaftWiring;
+import dev.marketplace.replica.ReplicaOptions;
 import dev.marketplace.replica.Replication;
 import dev.marketplace.replica.SingleNodeReplication;
 import java.time.Clock;
@@ -11,8 +10,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,26 +24,12 @@ import picocli.CommandLine.Option;
 public final class ProductDbMain implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ProductDbMain.class);
 
-  @Option(names = "--member-id", defaultValue = "0",
-      description = "This replica's index in --product-db-replicas (env MEMBER_ID).")
-  int memberId;
+  @Mixin
+  ReplicaOptions replica = new ReplicaOptions();
 
   @Option(names = "--product-db-replicas", defaultValue = "127.0.0.1:50061",
       description = "host:port of every product-db replica (env PRODUCT_DB_REPLICAS).")
   String replicas;
-
-  @Option(names = "--pg-url", description = "JDBC URL of this replica's own database (env PG_URL).")
-  String pgUrl;
-
-  @Option(names = "--pg-user", defaultValue = "postgres", description = "(env PG_USER)")
-  String pgUser;
-
-  @Option(names = "--pg-password", defaultValue = "", description = "(env PG_PASSWORD)")
-  String pgPassword;
-
-  @Option(names = "--max-batch", defaultValue = "256",
-      description = "Most commands applied in one transaction (env MAX_BATCH).")
-  int maxBatch;
 
   @Option(names = "--replication", defaultValue = "auto",
       description = "auto (Raft when --product-db-replicas lists more than one address), raft or "
@@ -77,46 +62,29 @@ public final class ProductDbMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<HostPort> members = HostPort.parseList("PRODUCT_DB_REPLICAS", replicas);
-    if (memberId < 0 || memberId >= members.size()) {
-      throw new ConfigException("MEMBER_ID: must be 0.." + (members.size() - 1) + " (an index in "
-          + "PRODUCT_DB_REPLICAS), got " + memberId);
-    }
-    if (pgUrl == null || pgUrl.isBlank() || !pgUrl.startsWith("jdbc:postgresql:")) {
-      throw new ConfigException("PG_URL: required, a jdbc:postgresql: URL, got '" + pgUrl + "'");
-    }
-    if (maxBatch < 1 || maxBatch > 10_000) {
-      throw new ConfigException("MAX_BATCH: must be 1..10000, got " + maxBatch);
-    }
-    HostPort me = members.get(memberId);
-    RaftWiring.Setup raft = RaftWiring.plan(replicationMode, members, memberId, raftDir,
-        raftPeers, clusterKey, raftTickMs, raftSnapshotEvery, maxBatch);
+    HostPort me = replica.validate(members, "PRODUCT_DB_REPLICAS");
+    RaftWiring.Setup raft = RaftWiring.plan(replicationMode, members, replica.memberId, raftDir,
+        raftPeers, clusterKey, raftTickMs, raftSnapshotEvery, replica.maxBatch);
     Replication replication;
     if (raft == null) {
-      replication = new SingleNodeReplication(memberId, maxBatch, e -> {
-        log.error("fatal state machine failure; exiting", e);
-        Runtime.getRuntime().halt(70);
-      });
+      replication = new SingleNodeReplication(replica.memberId, replica.maxBatch,
+          ReplicaOptions.haltOnFatal(log, "state machine"));
     } else {
-      replication = raft.open(e -> {
-        log.error("fatal Raft storage or state machine failure; exiting", e);
-        Runtime.getRuntime().halt(70);
-      });
+      replication = raft.open(ReplicaOptions.haltOnFatal(log, "Raft storage or state machine"));
     }
     ProductDbServer server;
     try {
-      server = ProductDbServer.start(me.host(), me.port(), pgUrl, pgUser,
-          pgPassword, replication, Clock.systemUTC());
+      server = ProductDbServer.start(me.host(), me.port(), replica.pgUrl, replica.pgUser,
+          replica.pgPassword, replication, Clock.systemUTC());
     } catch (RuntimeException e) {
       if (raft != null) raft.close();
-      throw new IllegalStateException("cannot open PG_URL="
-          + pgUrl.replaceAll("password=[^&]*", "password=***") + " as PG_USER=" + pgUser
-          + " or bind " + me + ": " + e.getMessage(), e);
+      throw replica.startFailure(me, e);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       if (raft != null) raft.close();
     }, "product-db-stop"));
-    log.info("product-db member {} serving on {}:{} ({})", memberId, me.host(), server.port(),
+    log.info("product-db member {} serving on {}:{} ({})", replica.memberId, me.host(), server.port(),
         raft == null ? "single-node replication" : "Raft, peers on " + raft.peerAddress());
     server.awaitTermination();
     return 0;
@@ -128,23 +96,6 @@ public final class ProductDbMain implements Callable<Integer> {
   }
 
   static int run(String... args) {
-    CommandLine cmd = new CommandLine(new ProductDbMain())
-        .setDefaultValueProvider(EnvDefaults.fromEnvironment());
-    cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
-      if (ex instanceof ConfigException) {
-        line.getErr().println("configuration error: " + ex.getMessage());
-        return 2;
-      }
-      log.error("cannot start", ex);
-      line.getErr().println("cannot start: " + ex.getMessage());
-      return 1;
-    });
-    cmd.setParameterExceptionHandler((ex, args2) -> {
-      ex.getCommandLine().getErr().println("configuration error: " + ex.getMessage()
-          + " (each option can also be set by the environment variable of the same name, e.g. "
-          + "--member-id = MEMBER_ID)");
-      return 2;
-    });
-    return cmd.execute(args);
+    return ReplicaOptions.run(new ProductDbMain(), log, args);
   }
 }
