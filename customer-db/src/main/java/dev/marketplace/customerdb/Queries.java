@@ -141,23 +141,45 @@ final class Queries {
     return out;
   }
 
+  /**
+   * The buyer's purchases, oldest first, each with its lines in line order. One statement for
+   * all purchases and lines (the buyer server reads this list on every purchase that carries an
+   * Idempotency-Key, so a query per purchase would make each purchase slower as history grows).
+   */
   static PurchaseList purchases(Connection c, long buyerId)
       throws SQLException, CommandRejectedException {
     buyer(c, buyerId); // NOT_FOUND for unknown buyers
-    List<String> ids = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT id FROM purchases WHERE buyer_id = ? ORDER BY seq")) {
+    PurchaseList.Builder list = PurchaseList.newBuilder();
+    try (PreparedStatement ps = c.prepareStatement("SELECT p.id, p.total_cents, "
+        + "p.purchased_at_millis, l.category, l.number, l.name, l.quantity, l.unit_price_cents, "
+        + "l.seller_id FROM purchases p LEFT JOIN purchase_lines l ON l.purchase_id = p.id "
+        + "WHERE p.buyer_id = ? ORDER BY p.seq, l.line_no")) {
       ps.setLong(1, buyerId);
       try (ResultSet rs = ps.executeQuery()) {
+        Purchase.Builder current = null;
         while (rs.next()) {
-          ids.add(rs.getString(1));
+          String id = rs.getString(1);
+          if (current == null || !current.getId().equals(id)) {
+            if (current != null) {
+              list.addPurchases(current);
+            }
+            current = Purchase.newBuilder().setId(id).setTotalCents(rs.getLong(2))
+                .setPurchasedAtMillis(rs.getLong(3));
+          }
+          rs.getInt(4);
+          if (!rs.wasNull()) {
+            current.addLines(PurchaseLine.newBuilder()
+                .setItemId(ItemId.newBuilder().setCategory(rs.getInt(4)).setNumber(rs.getLong(5)))
+                .setName(rs.getString(6)).setQuantity(rs.getLong(7))
+                .setUnitPriceCents(rs.getLong(8)).setSellerId(rs.getLong(9)));
+          }
+        }
+        if (current != null) {
+          list.addPurchases(current);
         }
       }
     }
-    PurchaseList.Builder b = PurchaseList.newBuilder();
-    for (String id : ids) {
-      b.addPurchases(purchase(c, id));
-    }
-    return b.build();
+    return list.build();
   }
+
 }

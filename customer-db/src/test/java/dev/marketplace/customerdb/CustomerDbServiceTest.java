@@ -249,6 +249,37 @@ class CustomerDbServiceTest {
   }
 
   @Test
+  void listPurchasesGivesEveryPurchaseOldestFirstWithItsLinesInOrder() {
+    Account seller = stub.createSeller(acct(uniq("shop")));
+    String bu = uniq("lister");
+    Account buyer = stub.createBuyer(acct(bu));
+    Account other = stub.createBuyer(acct(uniq("other")));
+    assertThat(stub.listPurchases(AccountIdRequest.newBuilder().setAccountId(buyer.getId())
+        .build()).getPurchasesList()).isEmpty();
+    List<Purchase> recorded = new ArrayList<>();
+    for (int n = 1; n <= 4; n++) {
+      Session s = login(Role.BUYER, bu, "secret1");
+      RecordPurchaseRequest.Builder req = RecordPurchaseRequest.newBuilder()
+          .setToken(s.getToken()).setBuyerId(buyer.getId()).setPurchaseId(uniq("p-" + n + "-"))
+          .setPurchasedAtMillis(CLOCK.millis());
+      long total = 0;
+      for (int line = n; line >= 1; line--) { // lines in descending item order
+        stub.addToCart(change(s, item(7, line), 1, 10));
+        req.addLines(PurchaseLine.newBuilder().setItemId(item(7, line)).setName("thing " + line)
+            .setQuantity(1).setUnitPriceCents(100L * line).setSellerId(seller.getId()));
+        total += 100L * line;
+      }
+      recorded.add(stub.recordPurchase(req.setTotalCents(total).build()));
+    }
+    assertThat(stub.listPurchases(AccountIdRequest.newBuilder().setAccountId(buyer.getId())
+        .build()).getPurchasesList()).containsExactlyElementsOf(recorded);
+    assertThat(recorded.get(3).getLinesList()).extracting(l -> l.getItemId().getNumber())
+        .containsExactly(4L, 3L, 2L, 1L);
+    assertThat(stub.listPurchases(AccountIdRequest.newBuilder().setAccountId(other.getId())
+        .build()).getPurchasesList()).isEmpty();
+  }
+
+  @Test
   void purchasesAreRecordedOnceAndFeedbackNeedsAPurchase() {
     String su = uniq("shop");
     Account seller = stub.createSeller(acct(su));
