@@ -1,31 +1,17 @@
 package dev.marketplace.productdb;
 
 import dev.marketplace.proto.product.commands.ProductCommand;
-import dev.marketplace.replica.GrpcServerHost;
-import dev.marketplace.replica.JdbcStateMachine;
+import dev.marketplace.replica.ReplicaServer;
 import dev.marketplace.replica.Replication;
 import java.time.Clock;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
- * One product-db replica: its PostgreSQL state machine (migrated at start), the given {@link
- * Replication} started on it, and the gRPC server. Closing stops them in reverse order.
- * Thread-safe.
+ * One product-db replica: the product state machine, the given {@link Replication} and the
+ * ProductDb gRPC service (lifecycle in {@link ReplicaServer}). Thread-safe.
  */
-public final class ProductDbServer implements AutoCloseable {
-  private final JdbcStateMachine<ProductCommand> stateMachine;
-  private final Replication replication;
-  private final ExecutorService reads;
-  private final GrpcServerHost grpc;
-
-  private ProductDbServer(JdbcStateMachine<ProductCommand> sm, Replication replication,
-      ExecutorService reads, GrpcServerHost grpc) {
-    this.stateMachine = sm;
-    this.replication = replication;
-    this.reads = reads;
-    this.grpc = grpc;
+public final class ProductDbServer extends ReplicaServer<ProductCommand> {
+  private ProductDbServer(Parts<ProductCommand> parts) {
+    super(parts);
   }
 
   /**
@@ -34,51 +20,8 @@ public final class ProductDbServer implements AutoCloseable {
    */
   public static ProductDbServer start(String host, int port, String jdbcUrl, String user,
       String password, Replication replication, Clock clock) {
-    JdbcStateMachine<ProductCommand> sm = JdbcStateMachine.open(jdbcUrl, user, password, 10,
-        "classpath:db/product", new ProductHandler());
-    ExecutorService reads = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "product-db-read");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      replication.start(sm);
-      ProductDbService service = new ProductDbService(replication, sm.dataSource(), reads, clock);
-      GrpcServerHost grpc = GrpcServerHost.start(host, port, service);
-      return new ProductDbServer(sm, replication, reads, grpc);
-    } catch (RuntimeException e) {
-      replication.close();
-      reads.shutdownNow();
-      sm.close();
-      throw e;
-    }
-  }
-
-  /** The bound gRPC port. */
-  public int port() {
-    return grpc.port();
-  }
-
-  /** The state machine (tests, snapshots). */
-  public JdbcStateMachine<ProductCommand> stateMachine() {
-    return stateMachine;
-  }
-
-  /** Blocks until the gRPC server terminates. */
-  public void awaitTermination() throws InterruptedException {
-    grpc.awaitTermination();
-  }
-
-  @Override
-  public void close() {
-    grpc.close();
-    replication.close();
-    reads.shutdown();
-    try {
-      reads.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    stateMachine.close();
+    return new ProductDbServer(open("product-db", host, port, jdbcUrl, user, password,
+        "classpath:db/product", new ProductHandler(), replication,
+        (db, work) -> new ProductDbService(replication, db, work, clock)));
   }
 }
