@@ -9,6 +9,7 @@ import dev.marketplace.proto.customer.CartChangeRequest;
 import dev.marketplace.proto.customer.CartLine;
 import dev.marketplace.proto.customer.CustomerDbGrpc.CustomerDbBlockingStub;
 import dev.marketplace.proto.customer.FeedbackRequest;
+import dev.marketplace.proto.customer.GetPurchaseRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
 import dev.marketplace.proto.customer.RecordPurchaseRequest;
@@ -283,7 +284,8 @@ public final class BuyerApi {
    * id and the payment reference, so a retry with the same key repeats exactly the same steps:
    *
    * <ol>
-   *   <li>if a purchase with that id is already recorded (retry after success), answer it;</li>
+   *   <li>with an Idempotency-Key: if a purchase with that id is already recorded (retry after
+   *       success; one {@code GetPurchase}, not the whole history), answer it;</li>
    *   <li>read the session's cart (409 when empty);</li>
    *   <li>{@code TakeStock(reservation_id = purchase id)}, all or nothing (409 when short);</li>
    *   <li>authorize the total with reference = purchase id;</li>
@@ -316,9 +318,7 @@ public final class BuyerApi {
     String purchaseId = keys.derivedId("p-");
 
     if (keys.fromClient()) {
-      Purchase done = customers.call("ListPurchases", c -> c.listPurchases(AccountIdRequest
-          .newBuilder().setAccountId(me.accountId()).build())).getPurchasesList().stream()
-          .filter(p -> p.getId().equals(purchaseId)).findFirst().orElse(null);
+      Purchase done = recordedPurchase(me.accountId(), purchaseId);
       if (done != null) {
         Json.respond(ctx, 201, PurchaseView.of(done));
         return;
@@ -379,6 +379,19 @@ public final class BuyerApi {
             .setPurchaseId(purchaseId).addAllLines(lines).setTotalCents(totalCents)
             .setPurchasedAtMillis(purchasedAt).setIdempotencyKey(keys.step("record")).build()));
     Json.respond(ctx, 201, PurchaseView.of(recorded));
+  }
+
+  /** The buyer's purchase {@code purchaseId} if it is recorded already, else null. */
+  private Purchase recordedPurchase(long buyerId, String purchaseId) {
+    try {
+      return customers.call("GetPurchase", c -> c.getPurchase(GetPurchaseRequest.newBuilder()
+          .setBuyerId(buyerId).setPurchaseId(purchaseId).build()));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   private void returnStock(String purchaseId, RequestKeys keys) {

@@ -255,6 +255,39 @@ class BuyerApiTest {
   }
 
   @Test
+  void aRetriedKeyedPurchaseAnswersTheFirstResultWithoutASecondCharge() {
+    String pen = listItem(1, "Pen", 150, 5);
+    String token = buyer("ola");
+    add(token, pen, 2);
+    Response first = buy(token, "retry-1");
+    assertThat(first.status()).as(first.body()).isEqualTo(201);
+    int paymentCalls = payments.calls();
+    int lookups = dbs.calls("GetPurchase");
+    int takes = dbs.calls("TakeStock");
+    add(token, pen, 1); // a refilled cart must not turn the retry into a second purchase
+
+    Response retry = buy(token, "retry-1");
+    assertThat(retry.status()).as(retry.body()).isEqualTo(201);
+    assertThat(retry.json()).isEqualTo(first.json());
+    assertThat(payments.calls()).as("the payment service is not asked again")
+        .isEqualTo(paymentCalls);
+    assertThat(payments.charges()).containsExactly(300L);
+    assertThat(dbs.calls("TakeStock")).isEqualTo(takes);
+    assertThat(stock(pen)).isEqualTo(3);
+    assertThat(dbs.calls("GetPurchase")).as("one lookup by id").isEqualTo(lookups + 1);
+    assertThat(dbs.calls("ListPurchases")).as("the history is not read").isZero();
+    assertThat(http.send("GET", "/cart", null, bearer(token)).json().get("items")).hasSize(1);
+
+    // the same key from another buyer is another purchase
+    String other = buyer("pia");
+    add(other, pen, 1);
+    Response theirs = buy(other, "retry-1");
+    assertThat(theirs.status()).as(theirs.body()).isEqualTo(201);
+    assertThat(theirs.json().get("id").asText()).isNotEqualTo(first.json().get("id").asText());
+    assertThat(payments.charges()).containsExactly(300L, 150L);
+  }
+
+  @Test
   void declinedPaymentLeavesStockCartAndHistoryUnchanged() {
     String pen = listItem(1, "Pen", 150, 5);
     String token = buyer("fin");

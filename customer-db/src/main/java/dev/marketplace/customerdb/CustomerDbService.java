@@ -20,6 +20,7 @@ import dev.marketplace.proto.customer.CartChangeRequest;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.CustomerDbGrpc;
 import dev.marketplace.proto.customer.FeedbackRequest;
+import dev.marketplace.proto.customer.GetPurchaseRequest;
 import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
@@ -427,6 +428,22 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
       GrpcCalls.read(replication, work, () -> {
         try (Connection c = db.getConnection()) {
           return Queries.purchases(c, id);
+        }
+      }, out);
+    } catch (CommandRejectedException e) {
+      GrpcCalls.reject(e, out);
+    }
+  }
+
+  /** One purchase of a buyer: one indexed statement after the read barrier, like the list. */
+  @Override
+  public void getPurchase(GetPurchaseRequest r, StreamObserver<Purchase> out) {
+    try {
+      long buyer = accountId("buyer_id", r.getBuyerId());
+      String id = text("purchase_id", r.getPurchaseId(), 1, 128);
+      GrpcCalls.read(replication, work, () -> {
+        try (Connection c = db.getConnection()) {
+          return PurchaseReads.purchase(c, buyer, id);
         }
       }, out);
     } catch (CommandRejectedException e) {

@@ -17,6 +17,7 @@ import dev.marketplace.proto.customer.CartLine;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.CustomerDbGrpc;
 import dev.marketplace.proto.customer.FeedbackRequest;
+import dev.marketplace.proto.customer.GetPurchaseRequest;
 import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
@@ -321,6 +322,14 @@ public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
   public void listPurchases(AccountIdRequest r, StreamObserver<PurchaseList> o) {
     Fakes.run(control, state, o, () -> PurchaseList.newBuilder()
         .addAllPurchases(state.purchases.getOrDefault(r.getAccountId(), List.of())).build());
+  }
+
+  @Override
+  public void getPurchase(GetPurchaseRequest r, StreamObserver<Purchase> o) {
+    Fakes.run(control, state, o, () -> state.purchases.getOrDefault(r.getBuyerId(), List.of())
+        .stream().filter(p -> p.getId().equals(r.getPurchaseId())).findFirst()
+        .orElseThrow(() -> Fakes.status(Code.NOT_FOUND, "buyer " + r.getBuyerId()
+            + " has no purchase " + r.getPurchaseId())));
   }
 
   @Override
