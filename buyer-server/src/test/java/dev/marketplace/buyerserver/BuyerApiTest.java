@@ -1,11 +1,11 @@
 package dev.marketplace.buyerserver;
 
 import static dev.marketplace.rest.testing.HttpTestClient.bearer;
+import static dev.marketplace.rest.testing.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.marketplace.proto.ItemId;
-import dev.marketplace.proto.Role;
 import dev.marketplace.proto.customer.AccountIdRequest;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.product.Condition;
@@ -47,21 +47,6 @@ class BuyerApiTest {
   void stop() {
     server.close();
     dbs.close();
-  }
-
-  static void assertProblem(Response r, int status, String... fields) {
-    assertThat(r.status()).as(r.body()).isEqualTo(status);
-    assertThat(r.contentType()).startsWith("application/problem+json");
-    JsonNode j = r.json();
-    assertThat(j.get("status").asInt()).isEqualTo(status);
-    assertThat(j.get("type").asText()).isNotBlank();
-    assertThat(j.get("title").asText()).isNotBlank();
-    assertThat(j.get("detail").asText()).isNotBlank();
-    if (fields.length > 0) {
-      List<String> named = new ArrayList<>();
-      j.get("errors").forEach(e -> named.add(e.get("field").asText()));
-      assertThat(named).contains(fields);
-    }
   }
 
   /** Lists an item directly in the product DB; returns its id text. */
