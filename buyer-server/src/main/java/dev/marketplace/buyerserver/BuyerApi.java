@@ -246,16 +246,22 @@ public final class BuyerApi {
     JsonBody b = JsonBody.read(ctx, "itemId", "quantity");
     String rawId = b.string("itemId", 1, 32);
     long quantity = b.integer("quantity", 1, MAX_QUANTITY);
-    ItemId id = null;
-    if (rawId != null) {
-      try {
-        id = ItemIds.parse(rawId);
-      } catch (IllegalArgumentException e) {
-        b.addError("itemId", e.getMessage());
-      }
-    }
+    ItemId id = itemId(b, rawId);
     b.validate();
     return new CartChange(id, quantity);
+  }
+
+  /** {@code rawId} (a body's itemId) parsed; null when absent or malformed (a field error). */
+  private static ItemId itemId(JsonBody b, String rawId) {
+    if (rawId == null) {
+      return null;
+    }
+    try {
+      return ItemIds.parse(rawId);
+    } catch (IllegalArgumentException e) {
+      b.addError("itemId", e.getMessage());
+      return null;
+    }
   }
 
   private CartView cartView(Cart cart) {
@@ -419,16 +425,8 @@ public final class BuyerApi {
     JsonBody b = JsonBody.read(ctx, "itemId", "vote");
     String rawId = b.string("itemId", 1, 32);
     String voteText = b.oneOf("vote", Set.of("UP", "DOWN"));
-    ItemId id = null;
-    if (rawId != null) {
-      try {
-        id = ItemIds.parse(rawId);
-      } catch (IllegalArgumentException e) {
-        b.addError("itemId", e.getMessage());
-      }
-    }
+    ItemId itemId = itemId(b, rawId);
     b.validate();
-    ItemId itemId = id;
     Vote vote = Vote.valueOf(voteText);
     RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
     Item item = item(itemId);

@@ -42,7 +42,8 @@ import java.util.UUID;
  * from the same {@link State} share it (like a replicated store). Test scope only; not the real
  * database. Thread-safe (one lock per state).
  */
-public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
+public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase
+    implements FakeReplica {
   /** Shared state of all fake replicas of one database. */
   public static final class State {
     final Map<String, Object> applied = Fakes.newAppliedMap();
@@ -97,14 +98,9 @@ public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
     this.state = state;
   }
 
-  /** Makes every call of this replica fail with UNAVAILABLE (or serve again). */
-  public void setDown(boolean down) {
-    control.down.set(down);
-  }
-
-  /** Calls received by this replica. */
-  public int calls() {
-    return control.calls.get();
+  @Override
+  public Fakes.ReplicaControl control() {
+    return control;
   }
 
   public State state() {
