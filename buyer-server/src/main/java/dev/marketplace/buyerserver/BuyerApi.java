@@ -49,6 +49,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -225,18 +226,20 @@ public final class BuyerApi {
   }
 
   void clearCart(Context ctx) {
-    Authenticated me = auth.require(ctx);
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
-    customers.call("ClearCart", c -> c.clearCart(TokenRequest.newBuilder().setToken(me.token())
-        .setRole(Role.BUYER).setIdempotencyKey(keys.step("cart-clear")).build()));
-    ctx.status(204);
+    sessionCartWrite(ctx, "ClearCart", "cart-clear", CustomerDbBlockingStub::clearCart);
   }
 
   void saveCart(Context ctx) {
+    sessionCartWrite(ctx, "SaveCart", "cart-save", CustomerDbBlockingStub::saveCart);
+  }
+
+  /** A body-less write on the session's cart through {@code rpc}; answers 204. */
+  private void sessionCartWrite(Context ctx, String rpc, String step,
+      BiFunction<CustomerDbBlockingStub, TokenRequest, Cart> write) {
     Authenticated me = auth.require(ctx);
     RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
-    customers.call("SaveCart", c -> c.saveCart(TokenRequest.newBuilder().setToken(me.token())
-        .setRole(Role.BUYER).setIdempotencyKey(keys.step("cart-save")).build()));
+    customers.call(rpc, c -> write.apply(c, TokenRequest.newBuilder().setToken(me.token())
+        .setRole(Role.BUYER).setIdempotencyKey(keys.step(step)).build()));
     ctx.status(204);
   }
 
