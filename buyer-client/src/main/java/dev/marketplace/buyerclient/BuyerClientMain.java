@@ -4,13 +4,7 @@ import dev.marketplace.cli.AccountCommands;
 import dev.marketplace.cli.CliContext;
 import dev.marketplace.cli.ClientRoot;
 import dev.marketplace.cli.ShellCommand;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.SplittableRandom;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * The buyer command-line client: every buyer API operation as a subcommand, and an interactive
@@ -26,27 +20,14 @@ public final class BuyerClientMain {
     System.exit(run(args, CliContext.system()));
   }
 
-  /** Runs the client on the given streams with the process environment; returns the exit code. */
-  public static int run(String[] args, PrintStream out, PrintStream err, InputStream in) {
-    return run(args, new CliContext(out, err, in, System.getenv(), new SplittableRandom(), null));
-  }
-
   /** Runs the client in {@code ctx}; returns the exit code. */
   public static int run(String[] args, CliContext ctx) {
-    return ClientRoot.run(() -> commandLine(ctx), args, ctx);
-  }
-
-  /** A configured command line over a fresh {@link Root}. */
-  public static CommandLine commandLine(CliContext ctx) {
-    Root root = new Root();
-    return ClientRoot.configure(new CommandLine(root), root, ctx);
+    return ClientRoot.run(Root::new, args, ctx);
   }
 
   /** The top-level {@code buyer-client} command. Not thread-safe. */
   @Command(
       name = "buyer-client",
-      mixinStandardHelpOptions = true,
-      version = "marketplace buyer-client 0.1.0",
       description = {
         "Marketplace buyer client. Without a command it starts the interactive shell.",
         "Requests go to a random server of BUYER_SERVERS and fail over to the others."
@@ -68,11 +49,8 @@ public final class BuyerClientMain {
         BuyerCommands.SellerRating.class,
         ShellCommand.class
       },
-      footerHeading = "%nExit codes:%n",
       footer = {
-        "  0 ok, 1 other error, 2 usage, 3 invalid input (400),",
-        "  4 not logged in or not yours (401/403), 5 not found (404), 6 conflict (409),",
-        "  7 payment declined (402), 8 no server available.",
+        ClientRoot.EXIT_CODES,
         "",
         "Examples:",
         "  export BUYER_SERVERS=127.0.0.1:8091,127.0.0.1:8092",
@@ -85,42 +63,8 @@ public final class BuyerClientMain {
         "  buyer-client                      (interactive shell)"
       })
   public static final class Root extends ClientRoot {
-    @Option(
-        names = {"--buyer-servers", "--servers"},
-        paramLabel = "HOST:PORT[,HOST:PORT...]",
-        description = "Buyer servers (env BUYER_SERVERS).")
-    String servers;
-
-    @Option(
-        names = {"--buyer-session-file", "--session-file"},
-        paramLabel = "FILE",
-        description = "Where the login session is kept (env BUYER_SESSION_FILE;"
-            + " default ~/.marketplace/buyer-session).")
-    Path sessionFile;
-
-    @Override
-    public String role() {
-      return "buyer";
-    }
-
-    @Override
-    protected String serversOption() {
-      return servers;
-    }
-
-    @Override
-    protected String serversVariable() {
-      return "BUYER_SERVERS";
-    }
-
-    @Override
-    protected Path sessionFileOption() {
-      return sessionFile;
-    }
-
-    @Override
-    protected String shellTitle() {
-      return "Marketplace - buyer menu";
+    public Root() {
+      super("buyer");
     }
   }
 }

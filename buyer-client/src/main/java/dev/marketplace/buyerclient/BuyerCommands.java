@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.marketplace.cli.ApiCommand;
 import dev.marketplace.cli.ApiException;
 import dev.marketplace.cli.ApiResponse;
-import dev.marketplace.cli.Converters;
 import dev.marketplace.cli.ExitCodes;
+import dev.marketplace.cli.ItemCommand;
 import dev.marketplace.cli.Json;
 import dev.marketplace.cli.Shell;
 import dev.marketplace.cli.Table;
@@ -44,7 +44,6 @@ public final class BuyerCommands {
   /** {@code search}: {@code GET /items?category=N&keywords=a,b}. */
   @Command(name = "search",
       description = "Search items for sale by category and keywords.",
-      footerHeading = "%nExamples:%n",
       footer = {"  buyer-client search --category 3",
         "  buyer-client search --category 3 --keywords desk,lamp --json"})
   public static final class Search extends ApiCommand {
@@ -71,12 +70,8 @@ public final class BuyerCommands {
   /** {@code item}: {@code GET /items/{itemId}}. */
   @Command(name = "item",
       description = "Show one item.",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client item 3-17"})
-  public static final class Item extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "ITEM_ID", converter = Converters.ItemId.class,
-        description = "Item id, e.g. 3-17.")
-    String itemId;
-
+      footer = {"  buyer-client item 3-17"})
+  public static final class Item extends ItemCommand {
     @Override
     protected int execute() throws ApiException {
       ApiResponse r = optionallyAuthenticated().get("/items/" + itemId);
@@ -87,7 +82,7 @@ public final class BuyerCommands {
   /** {@code cart}: {@code GET /cart}. */
   @Command(name = "cart",
       description = "Show the shopping cart.",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client cart"})
+      footer = {"  buyer-client cart"})
   public static final class Cart extends ApiCommand {
     @Override
     protected int execute() throws ApiException {
@@ -96,53 +91,48 @@ public final class BuyerCommands {
     }
   }
 
+  /** Base of {@code cart-add} and {@code cart-remove}: {@code {itemId, quantity}} to a cart path. */
+  abstract static class CartChange extends ItemCommand {
+    int changeCart(String path, int quantity) throws ApiException {
+      return send("POST", path, Json.object().put("itemId", itemId).put("quantity", quantity),
+          json -> printCart(out(), json));
+    }
+  }
+
   /** {@code cart-add}: {@code POST /cart/items}. */
   @Command(name = "cart-add",
       description = "Add units of an item to the cart.",
-      footerHeading = "%nExamples:%n",
       footer = {"  buyer-client cart-add 3-17        (one unit)", "  buyer-client cart-add 3-17 2"})
-  public static final class CartAdd extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "ITEM_ID", converter = Converters.ItemId.class,
-        description = "Item id, e.g. 3-17.")
-    String itemId;
-
+  public static final class CartAdd extends CartChange {
     @Parameters(index = "1", arity = "0..1", paramLabel = "QUANTITY", defaultValue = "1",
         description = "Units to add (default ${DEFAULT-VALUE}).")
     int quantity;
 
     @Override
     protected int execute() throws ApiException {
-      ApiResponse r = authenticated().write("POST", "/cart/items",
-          Json.object().put("itemId", itemId).put("quantity", quantity));
-      return show(r, json -> printCart(out(), json));
+      return changeCart("/cart/items", quantity);
     }
   }
 
   /** {@code cart-remove}: {@code POST /cart/removals}. */
   @Command(name = "cart-remove",
       description = "Remove units of an item from the cart.",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client cart-remove 3-17 1"})
-  public static final class CartRemove extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "ITEM_ID", converter = Converters.ItemId.class,
-        description = "Item id, e.g. 3-17.")
-    String itemId;
-
+      footer = {"  buyer-client cart-remove 3-17 1"})
+  public static final class CartRemove extends CartChange {
     @Parameters(index = "1", arity = "0..1", paramLabel = "QUANTITY", defaultValue = "1",
         description = "Units to remove (default ${DEFAULT-VALUE}).")
     int quantity;
 
     @Override
     protected int execute() throws ApiException {
-      ApiResponse r = authenticated().write("POST", "/cart/removals",
-          Json.object().put("itemId", itemId).put("quantity", quantity));
-      return show(r, json -> printCart(out(), json));
+      return changeCart("/cart/removals", quantity);
     }
   }
 
   /** {@code cart-clear}: {@code DELETE /cart}. */
   @Command(name = "cart-clear",
       description = "Empty the cart.",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client cart-clear"})
+      footer = {"  buyer-client cart-clear"})
   public static final class CartClear extends ApiCommand {
     @Override
     protected int execute() throws ApiException {
@@ -153,7 +143,7 @@ public final class BuyerCommands {
   /** {@code cart-save}: {@code POST /cart/save}. */
   @Command(name = "cart-save",
       description = "Keep the cart across logout and login.",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client cart-save"})
+      footer = {"  buyer-client cart-save"})
   public static final class CartSave extends ApiCommand {
     @Override
     protected int execute() throws ApiException {
@@ -164,7 +154,6 @@ public final class BuyerCommands {
   /** {@code purchase}: {@code POST /purchases}. */
   @Command(name = "purchase",
       description = "Buy everything in the cart with a card.",
-      footerHeading = "%nExamples:%n",
       footer = {
         "  buyer-client purchase",
         "      (asks for name, card number, expiration and security code)",
@@ -217,7 +206,7 @@ public final class BuyerCommands {
   /** {@code purchases}: {@code GET /purchases}. */
   @Command(name = "purchases",
       description = "List your past purchases.",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client purchases"})
+      footer = {"  buyer-client purchases"})
   public static final class Purchases extends ApiCommand {
     @Override
     protected int execute() throws ApiException {
@@ -247,12 +236,8 @@ public final class BuyerCommands {
   /** {@code feedback}: {@code POST /feedback}. */
   @Command(name = "feedback",
       description = "Give thumbs up or down to an item you bought (once per item).",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client feedback 3-17 up"})
-  public static final class Feedback extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "ITEM_ID", converter = Converters.ItemId.class,
-        description = "Item id, e.g. 3-17.")
-    String itemId;
-
+      footer = {"  buyer-client feedback 3-17 up"})
+  public static final class Feedback extends ItemCommand {
     @Parameters(index = "1", paramLabel = "VOTE", description = "up or down.")
     Vote vote;
 
@@ -267,7 +252,7 @@ public final class BuyerCommands {
   /** {@code seller-rating}: {@code GET /sellers/{sellerId}/rating}. */
   @Command(name = "seller-rating",
       description = "Show a seller's rating.",
-      footerHeading = "%nExamples:%n", footer = {"  buyer-client seller-rating s1"})
+      footer = {"  buyer-client seller-rating s1"})
   public static final class SellerRating extends ApiCommand {
     @Parameters(index = "0", paramLabel = "SELLER_ID",
         description = "Seller id (the SELLER column of item tables).")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.marketplace.cli.CliHarness;
 import dev.marketplace.cli.CliHarness.Result;
+import dev.marketplace.cli.ClientTestBase;
 import dev.marketplace.cli.Json;
 import dev.marketplace.cli.SessionStore;
 import dev.marketplace.cli.StubServer;
@@ -13,16 +14,11 @@ import dev.marketplace.cli.StubServer.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class BuyerClientTest {
+class BuyerClientTest extends ClientTestBase {
   static final String ITEM = "{\"id\":\"3-17\",\"name\":\"Desk lamp\",\"category\":3,"
       + "\"keywords\":[\"desk\",\"light\"],\"condition\":\"NEW\",\"price\":\"19.90\","
       + "\"quantity\":5,\"sellerId\":\"s1\",\"thumbsUp\":2,\"thumbsDown\":0}";
@@ -34,40 +30,19 @@ class BuyerClientTest {
       + "\"Desk lamp\",\"quantity\":2,\"unitPrice\":\"19.90\",\"lineTotal\":\"39.80\"}],"
       + "\"total\":\"39.80\",\"purchasedAt\":\"2026-11-25T12:00:00Z\"}";
 
-  @TempDir Path dir;
-  Path sessionFile;
-  final Map<String, Reply> routes = new HashMap<>();
-  final List<StubServer> servers = new ArrayList<>();
-  StubServer server;
-
-  @BeforeEach
-  void start() throws Exception {
-    sessionFile = dir.resolve("buyer-session");
-    server = StubServer.start(r -> routes.getOrDefault(r.method() + " " + r.path(),
-        Reply.problem(404, "Not Found", "no route " + r.path())));
-    servers.add(server);
+  @Override
+  protected Path sessionFileIn(Path dir) {
+    return dir.resolve("buyer-session");
   }
 
-  @AfterEach
-  void stop() {
-    servers.forEach(StubServer::close);
-  }
-
-  CliHarness cli(String serverList) {
+  @Override
+  protected CliHarness cli(String serverList) {
     return new CliHarness(BuyerClientMain::run, Map.of("BUYER_SERVERS", serverList,
         "BUYER_SESSION_FILE", sessionFile.toString()));
   }
 
-  Result run(String... args) {
-    return cli(server.hostPort()).run(args);
-  }
-
   void loggedIn() throws Exception {
     new SessionStore(sessionFile).save(new SessionStore.Session("buyer", "btok", "b1", 300));
-  }
-
-  static JsonNode body(Recorded r) {
-    return Json.parseOrNull(r.body());
   }
 
   static JsonNode json(String s) {

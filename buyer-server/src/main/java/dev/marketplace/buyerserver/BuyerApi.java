@@ -9,6 +9,7 @@ import dev.marketplace.proto.customer.CartChangeRequest;
 import dev.marketplace.proto.customer.CartLine;
 import dev.marketplace.proto.customer.CustomerDbGrpc.CustomerDbBlockingStub;
 import dev.marketplace.proto.customer.FeedbackRequest;
+import dev.marketplace.proto.customer.GetPurchaseRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
 import dev.marketplace.proto.customer.RecordPurchaseRequest;
@@ -48,6 +49,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -224,18 +226,20 @@ public final class BuyerApi {
   }
 
   void clearCart(Context ctx) {
-    Authenticated me = auth.require(ctx);
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
-    customers.call("ClearCart", c -> c.clearCart(TokenRequest.newBuilder().setToken(me.token())
-        .setRole(Role.BUYER).setIdempotencyKey(keys.step("cart-clear")).build()));
-    ctx.status(204);
+    sessionCartWrite(ctx, "ClearCart", "cart-clear", CustomerDbBlockingStub::clearCart);
   }
 
   void saveCart(Context ctx) {
+    sessionCartWrite(ctx, "SaveCart", "cart-save", CustomerDbBlockingStub::saveCart);
+  }
+
+  /** A body-less write on the session's cart through {@code rpc}; answers 204. */
+  private void sessionCartWrite(Context ctx, String rpc, String step,
+      BiFunction<CustomerDbBlockingStub, TokenRequest, Cart> write) {
     Authenticated me = auth.require(ctx);
     RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
-    customers.call("SaveCart", c -> c.saveCart(TokenRequest.newBuilder().setToken(me.token())
-        .setRole(Role.BUYER).setIdempotencyKey(keys.step("cart-save")).build()));
+    customers.call(rpc, c -> write.apply(c, TokenRequest.newBuilder().setToken(me.token())
+        .setRole(Role.BUYER).setIdempotencyKey(keys.step(step)).build()));
     ctx.status(204);
   }
 
@@ -245,16 +249,22 @@ public final class BuyerApi {
     JsonBody b = JsonBody.read(ctx, "itemId", "quantity");
     String rawId = b.string("itemId", 1, 32);
     long quantity = b.integer("quantity", 1, MAX_QUANTITY);
-    ItemId id = null;
-    if (rawId != null) {
-      try {
-        id = ItemIds.parse(rawId);
-      } catch (IllegalArgumentException e) {
-        b.addError("itemId", e.getMessage());
-      }
-    }
+    ItemId id = itemId(b, rawId);
     b.validate();
     return new CartChange(id, quantity);
+  }
+
+  /** {@code rawId} (a body's itemId) parsed; null when absent or malformed (a field error). */
+  private static ItemId itemId(JsonBody b, String rawId) {
+    if (rawId == null) {
+      return null;
+    }
+    try {
+      return ItemIds.parse(rawId);
+    } catch (IllegalArgumentException e) {
+      b.addError("itemId", e.getMessage());
+      return null;
+    }
   }
 
   private CartView cartView(Cart cart) {
@@ -283,7 +293,8 @@ public final class BuyerApi {
    * id and the payment reference, so a retry with the same key repeats exactly the same steps:
    *
    * <ol>
-   *   <li>if a purchase with that id is already recorded (retry after success), answer it;</li>
+   *   <li>with an Idempotency-Key: if a purchase with that id is already recorded (retry after
+   *       success; one {@code GetPurchase}, not the whole history), answer it;</li>
    *   <li>read the session's cart (409 when empty);</li>
    *   <li>{@code TakeStock(reservation_id = purchase id)}, all or nothing (409 when short);</li>
    *   <li>authorize the total with reference = purchase id;</li>
@@ -316,9 +327,7 @@ public final class BuyerApi {
     String purchaseId = keys.derivedId("p-");
 
     if (keys.fromClient()) {
-      Purchase done = customers.call("ListPurchases", c -> c.listPurchases(AccountIdRequest
-          .newBuilder().setAccountId(me.accountId()).build())).getPurchasesList().stream()
-          .filter(p -> p.getId().equals(purchaseId)).findFirst().orElse(null);
+      Purchase done = recordedPurchase(me.accountId(), purchaseId);
       if (done != null) {
         Json.respond(ctx, 201, PurchaseView.of(done));
         return;
@@ -381,6 +390,19 @@ public final class BuyerApi {
     Json.respond(ctx, 201, PurchaseView.of(recorded));
   }
 
+  /** The buyer's purchase {@code purchaseId} if it is recorded already, else null. */
+  private Purchase recordedPurchase(long buyerId, String purchaseId) {
+    try {
+      return customers.call("GetPurchase", c -> c.getPurchase(GetPurchaseRequest.newBuilder()
+          .setBuyerId(buyerId).setPurchaseId(purchaseId).build()));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   private void returnStock(String purchaseId, RequestKeys keys) {
     products.call("ReturnStock", p -> p.returnStock(ReturnStockRequest.newBuilder()
         .setReservationId(purchaseId).setIdempotencyKey(keys.step("return")).build()));
@@ -406,16 +428,8 @@ public final class BuyerApi {
     JsonBody b = JsonBody.read(ctx, "itemId", "vote");
     String rawId = b.string("itemId", 1, 32);
     String voteText = b.oneOf("vote", Set.of("UP", "DOWN"));
-    ItemId id = null;
-    if (rawId != null) {
-      try {
-        id = ItemIds.parse(rawId);
-      } catch (IllegalArgumentException e) {
-        b.addError("itemId", e.getMessage());
-      }
-    }
+    ItemId itemId = itemId(b, rawId);
     b.validate();
-    ItemId itemId = id;
     Vote vote = Vote.valueOf(voteText);
     RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
     Item item = item(itemId);

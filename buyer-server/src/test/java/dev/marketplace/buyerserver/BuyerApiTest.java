@@ -1,11 +1,11 @@
 package dev.marketplace.buyerserver;
 
 import static dev.marketplace.rest.testing.HttpTestClient.bearer;
+import static dev.marketplace.rest.testing.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.marketplace.proto.ItemId;
-import dev.marketplace.proto.Role;
 import dev.marketplace.proto.customer.AccountIdRequest;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.product.Condition;
@@ -47,21 +47,6 @@ class BuyerApiTest {
   void stop() {
     server.close();
     dbs.close();
-  }
-
-  static void assertProblem(Response r, int status, String... fields) {
-    assertThat(r.status()).as(r.body()).isEqualTo(status);
-    assertThat(r.contentType()).startsWith("application/problem+json");
-    JsonNode j = r.json();
-    assertThat(j.get("status").asInt()).isEqualTo(status);
-    assertThat(j.get("type").asText()).isNotBlank();
-    assertThat(j.get("title").asText()).isNotBlank();
-    assertThat(j.get("detail").asText()).isNotBlank();
-    if (fields.length > 0) {
-      List<String> named = new ArrayList<>();
-      j.get("errors").forEach(e -> named.add(e.get("field").asText()));
-      assertThat(named).contains(fields);
-    }
   }
 
   /** Lists an item directly in the product DB; returns its id text. */
@@ -252,6 +237,39 @@ class BuyerApiTest {
     assertThat(payments.charges()).hasSize(1);
     assertThat(stock(pen)).isEqualTo(3);
     assertThat(http.send("GET", "/purchases", null, bearer(token)).json()).hasSize(1);
+  }
+
+  @Test
+  void aRetriedKeyedPurchaseAnswersTheFirstResultWithoutASecondCharge() {
+    String pen = listItem(1, "Pen", 150, 5);
+    String token = buyer("ola");
+    add(token, pen, 2);
+    Response first = buy(token, "retry-1");
+    assertThat(first.status()).as(first.body()).isEqualTo(201);
+    int paymentCalls = payments.calls();
+    int lookups = dbs.calls("GetPurchase");
+    int takes = dbs.calls("TakeStock");
+    add(token, pen, 1); // a refilled cart must not turn the retry into a second purchase
+
+    Response retry = buy(token, "retry-1");
+    assertThat(retry.status()).as(retry.body()).isEqualTo(201);
+    assertThat(retry.json()).isEqualTo(first.json());
+    assertThat(payments.calls()).as("the payment service is not asked again")
+        .isEqualTo(paymentCalls);
+    assertThat(payments.charges()).containsExactly(300L);
+    assertThat(dbs.calls("TakeStock")).isEqualTo(takes);
+    assertThat(stock(pen)).isEqualTo(3);
+    assertThat(dbs.calls("GetPurchase")).as("one lookup by id").isEqualTo(lookups + 1);
+    assertThat(dbs.calls("ListPurchases")).as("the history is not read").isZero();
+    assertThat(http.send("GET", "/cart", null, bearer(token)).json().get("items")).hasSize(1);
+
+    // the same key from another buyer is another purchase
+    String other = buyer("pia");
+    add(other, pen, 1);
+    Response theirs = buy(other, "retry-1");
+    assertThat(theirs.status()).as(theirs.body()).isEqualTo(201);
+    assertThat(theirs.json().get("id").asText()).isNotEqualTo(first.json().get("id").asText());
+    assertThat(payments.charges()).containsExactly(300L, 150L);
   }
 
   @Test

@@ -17,9 +17,7 @@ public final class AccountCommands {
   /** {@code create-account}: registers a new account (does not log in). */
   @Command(
       name = "create-account",
-
       description = "Create an account (then use login).",
-      footerHeading = "%nExamples:%n",
       footer = {
         "  ${ROOT-COMMAND-NAME} create-account --username ann --name \"Ann Smith\"",
         "      (asks for the password)",
@@ -54,9 +52,7 @@ public final class AccountCommands {
   /** {@code login}: opens a session and stores its token in the session file. */
   @Command(
       name = "login",
-
       description = "Log in; the session is kept in the session file for later commands.",
-      footerHeading = "%nExamples:%n",
       footer = {
         "  ${ROOT-COMMAND-NAME} login --username ann            (asks for the password)",
         "  ${ROOT-COMMAND-NAME} --session-file /tmp/ann.session login --username ann \\",
@@ -93,9 +89,7 @@ public final class AccountCommands {
   /** {@code logout}: ends the session on the server and removes the session file. */
   @Command(
       name = "logout",
-
       description = "Log out: end the session and remove the session file.",
-      footerHeading = "%nExamples:%n",
       footer = {"  ${ROOT-COMMAND-NAME} logout"})
   public static final class Logout extends ApiCommand {
     @Override

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -16,8 +17,11 @@ import picocli.CommandLine.Spec;
  * values, and one place that turns an {@link ApiException} into a message and an exit code.
  * The same instances serve one-shot invocations and the shell.
  *
+ * Every subcommand's help footer holds its examples, under the heading set here.
+ *
  * <p>Not thread-safe: picocli fills the fields, then calls {@link #call()} on one thread.
  */
+@Command(footerHeading = "%nExamples:%n")
 public abstract class ApiCommand implements Callable<Integer> {
   @ParentCommand protected ClientRoot root;
 

@@ -20,6 +20,7 @@ import dev.marketplace.proto.customer.CartChangeRequest;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.CustomerDbGrpc;
 import dev.marketplace.proto.customer.FeedbackRequest;
+import dev.marketplace.proto.customer.GetPurchaseRequest;
 import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
@@ -38,6 +39,7 @@ import dev.marketplace.proto.customer.commands.TouchSession;
 import dev.marketplace.replica.CommandRejectedException;
 import dev.marketplace.replica.ErrorCode;
 import dev.marketplace.replica.GrpcCalls;
+import dev.marketplace.replica.ReplicaCalls;
 import dev.marketplace.replica.GrpcErrors;
 import dev.marketplace.replica.Replication;
 import io.grpc.stub.StreamObserver;
@@ -69,6 +71,7 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
   private final Replication replication;
+  private final ReplicaCalls calls;
   private final DataSource db;
   private final Executor work;
   private final Clock clock;
@@ -83,6 +86,7 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
   public CustomerDbService(Replication replication, DataSource db, Executor work, Clock clock,
       long sessionTimeoutSeconds, PasswordHasher hasher) {
     this.replication = replication;
+    this.calls = new ReplicaCalls(replication, db, work);
     this.db = db;
     this.work = work;
     this.clock = clock;
@@ -107,6 +111,15 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
       throw invalid("token", "required");
     }
     if (!TOKEN.matcher(token).matches()) {
+      throw Queries.unauthenticated();
+    }
+    return token;
+  }
+
+  /** A cart rpc's token: role BUYER or unspecified, else UNAUTHENTICATED. */
+  private static String buyerToken(TokenRequest r) throws CommandRejectedException {
+    String token = token(r.getToken());
+    if (r.getRole() != Role.ROLE_UNSPECIFIED && r.getRole() != Role.BUYER) {
       throw Queries.unauthenticated();
     }
     return token;
@@ -156,15 +169,9 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
             out.onError(GrpcErrors.of(err));
             return;
           }
-          try {
-            byte[] cmd = command(r.getIdempotencyKey(), clock.millis())
-                .setCreateAccount(CreateAccount.newBuilder().setRole(role)
-                    .setUsername(r.getUsername()).setName(r.getName()).setPasswordHash(hash))
-                .build().toByteArray();
-            GrpcCalls.write(replication, cmd, Account::parseFrom, out);
-          } catch (CommandRejectedException e) {
-            GrpcCalls.reject(e, out);
-          }
+          calls.write(out, Account::parseFrom, () -> command(r.getIdempotencyKey(),
+              clock.millis()).setCreateAccount(CreateAccount.newBuilder().setRole(role)
+                  .setUsername(r.getUsername()).setName(r.getName()).setPasswordHash(hash)));
         });
   }
 
@@ -202,33 +209,23 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
         out.onError(GrpcErrors.of(ErrorCode.UNAUTHENTICATED, "wrong username or password"));
         return;
       }
-      try {
-        long now = clock.millis();
-        byte[] cmd = command(r.getIdempotencyKey(), now)
-            .setCreateSession(CreateSession.newBuilder().setRole(r.getRole())
-                .setAccountId(accountId).setToken(newToken())
-                .setExpiresAtMillis(now + sessionTimeoutMillis)
-                .setTimeoutSeconds(sessionTimeoutMillis / 1000))
-            .build().toByteArray();
-        GrpcCalls.write(replication, cmd, Session::parseFrom, out);
-      } catch (CommandRejectedException e) {
-        GrpcCalls.reject(e, out);
-      }
+      long now = clock.millis();
+      calls.write(out, Session::parseFrom, () -> command(r.getIdempotencyKey(), now)
+          .setCreateSession(CreateSession.newBuilder().setRole(r.getRole())
+              .setAccountId(accountId).setToken(newToken())
+              .setExpiresAtMillis(now + sessionTimeoutMillis)
+              .setTimeoutSeconds(sessionTimeoutMillis / 1000)));
     });
   }
 
   @Override
   public void logout(TokenRequest r, StreamObserver<Done> out) {
-    try {
+    calls.write(out, Done::parseFrom, () -> {
       role(r.getRole());
       String token = token(r.getToken()); // a token that cannot exist is UNAUTHENTICATED
-      byte[] cmd = command(r.getIdempotencyKey(), clock.millis())
-          .setDeleteSession(DeleteSession.newBuilder().setToken(token).setRole(r.getRole()))
-          .build().toByteArray();
-      GrpcCalls.write(replication, cmd, Done::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey(), clock.millis())
+          .setDeleteSession(DeleteSession.newBuilder().setToken(token).setRole(r.getRole()));
+    });
   }
 
   @Override
@@ -260,66 +257,32 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
         out.onCompleted();
         return;
       }
-      try {
-        // No idempotency key: a refresh is naturally idempotent, and a replayed key must not
-        // return an old expiry.
-        byte[] cmd = command("", now)
-            .setTouchSession(TouchSession.newBuilder().setToken(r.getToken()).setRole(r.getRole())
-                .setExpiresAtMillis(now + sessionTimeoutMillis))
-            .build().toByteArray();
-        GrpcCalls.write(replication, cmd, AuthInfo::parseFrom, out);
-      } catch (CommandRejectedException e) {
-        GrpcCalls.reject(e, out);
-      }
+      // No idempotency key: a refresh is naturally idempotent, and a replayed key must not
+      // return an old expiry.
+      calls.write(out, AuthInfo::parseFrom, () -> command("", now)
+          .setTouchSession(TouchSession.newBuilder().setToken(r.getToken()).setRole(r.getRole())
+              .setExpiresAtMillis(now + sessionTimeoutMillis)));
     });
   }
 
   @Override
   public void getSeller(AccountIdRequest r, StreamObserver<Seller> out) {
-    try {
-      long id = accountId("account_id", r.getAccountId());
-      GrpcCalls.read(replication, work, () -> {
-        try (Connection c = db.getConnection()) {
-          return Queries.seller(c, id);
-        }
-      }, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+    calls.read(out, () -> accountId("account_id", r.getAccountId()), Queries::seller);
   }
 
   @Override
   public void getBuyer(AccountIdRequest r, StreamObserver<Buyer> out) {
-    try {
-      long id = accountId("account_id", r.getAccountId());
-      GrpcCalls.read(replication, work, () -> {
-        try (Connection c = db.getConnection()) {
-          return Queries.buyer(c, id);
-        }
-      }, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+    calls.read(out, () -> accountId("account_id", r.getAccountId()), Queries::buyer);
   }
 
   // ---- carts ----
 
   @Override
   public void getCart(TokenRequest r, StreamObserver<Cart> out) {
-    try {
-      String token = token(r.getToken());
-      if (r.getRole() != Role.ROLE_UNSPECIFIED && r.getRole() != Role.BUYER) {
-        throw Queries.unauthenticated();
-      }
-      GrpcCalls.read(replication, work, () -> {
-        try (Connection c = db.getConnection()) {
-          Queries.liveSession(c, token, Role.BUYER, clock.millis());
-          return Queries.cart(c, token);
-        }
-      }, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+    calls.read(out, () -> buyerToken(r), (c, token) -> {
+      Queries.liveSession(c, token, Role.BUYER, clock.millis());
+      return Queries.cart(c, token);
+    });
   }
 
   @Override
@@ -333,7 +296,7 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
   }
 
   private void changeCart(CartChangeRequest r, boolean add, StreamObserver<Cart> out) {
-    try {
+    calls.write(out, Cart::parseFrom, () -> {
       String token = token(r.getToken());
       itemId("item_id", r.getItemId());
       range("quantity", r.getQuantity(), 1, MAX_UNITS);
@@ -341,15 +304,11 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
         range("available", r.getAvailable(), 0, MAX_AVAILABLE);
       }
       long now = clock.millis();
-      byte[] cmd = command(r.getIdempotencyKey(), now)
+      return command(r.getIdempotencyKey(), now)
           .setChangeCart(ChangeCart.newBuilder().setToken(token).setItemId(r.getItemId())
               .setQuantity(r.getQuantity()).setAvailable(add ? r.getAvailable() : 0).setAdd(add)
-              .setExpiresAtMillis(now + sessionTimeoutMillis))
-          .build().toByteArray();
-      GrpcCalls.write(replication, cmd, Cart::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+              .setExpiresAtMillis(now + sessionTimeoutMillis));
+    });
   }
 
   @Override
@@ -363,27 +322,21 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
   }
 
   private void sessionCartOp(TokenRequest r, boolean save, StreamObserver<Cart> out) {
-    try {
-      String token = token(r.getToken());
-      if (r.getRole() != Role.ROLE_UNSPECIFIED && r.getRole() != Role.BUYER) {
-        throw Queries.unauthenticated();
-      }
+    calls.write(out, Cart::parseFrom, () -> {
+      String token = buyerToken(r);
       long now = clock.millis();
       SessionCartOp op = SessionCartOp.newBuilder().setToken(token)
           .setExpiresAtMillis(now + sessionTimeoutMillis).build();
       CustomerCommand.Builder b = command(r.getIdempotencyKey(), now);
-      byte[] cmd = (save ? b.setSaveCart(op) : b.setClearCart(op)).build().toByteArray();
-      GrpcCalls.write(replication, cmd, Cart::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return save ? b.setSaveCart(op) : b.setClearCart(op);
+    });
   }
 
   // ---- purchases and feedback ----
 
   @Override
   public void recordPurchase(RecordPurchaseRequest r, StreamObserver<Purchase> out) {
-    try {
+    calls.write(out, Purchase::parseFrom, () -> {
       if (!r.getToken().isEmpty() && !TOKEN.matcher(r.getToken()).matches()) {
         throw invalid("token", "malformed");
       }
@@ -412,48 +365,40 @@ public final class CustomerDbService extends CustomerDbGrpc.CustomerDbImplBase {
             + "), got " + r.getTotalCents());
       }
       range("purchased_at_millis", r.getPurchasedAtMillis(), 1, Long.MAX_VALUE);
-      byte[] cmd = command(r.getIdempotencyKey(), clock.millis()).setRecordPurchase(r).build()
-          .toByteArray();
-      GrpcCalls.write(replication, cmd, Purchase::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey(), clock.millis()).setRecordPurchase(r);
+    });
   }
 
   @Override
   public void listPurchases(AccountIdRequest r, StreamObserver<PurchaseList> out) {
-    try {
-      long id = accountId("account_id", r.getAccountId());
-      GrpcCalls.read(replication, work, () -> {
-        try (Connection c = db.getConnection()) {
-          return Queries.purchases(c, id);
-        }
-      }, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+    calls.read(out, () -> accountId("account_id", r.getAccountId()), Queries::purchases);
+  }
+
+  /** One purchase of a buyer: one indexed statement after the read barrier, like the list. */
+  @Override
+  public void getPurchase(GetPurchaseRequest r, StreamObserver<Purchase> out) {
+    calls.read(out, () -> {
+      accountId("buyer_id", r.getBuyerId());
+      text("purchase_id", r.getPurchaseId(), 1, 128);
+      return r;
+    }, (c, checked) -> PurchaseReads.purchase(c, checked.getBuyerId(), checked.getPurchaseId()));
   }
 
   @Override
   public void recordFeedback(FeedbackRequest r, StreamObserver<Done> out) {
-    try {
+    calls.write(out, Done::parseFrom, () -> {
       accountId("buyer_id", r.getBuyerId());
       itemId("item_id", r.getItemId());
       accountId("seller_id", r.getSellerId());
       if (r.getVote() != Vote.UP && r.getVote() != Vote.DOWN) {
         throw invalid("vote", "must be UP or DOWN");
       }
-      byte[] cmd = command(r.getIdempotencyKey(), clock.millis()).setRecordFeedback(r).build()
-          .toByteArray();
-      GrpcCalls.write(replication, cmd, Done::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey(), clock.millis()).setRecordFeedback(r);
+    });
   }
 
   @Override
   public void status(StatusRequest r, StreamObserver<ReplicaStatus> out) {
-    out.onNext(replication.status());
-    out.onCompleted();
+    calls.status(out);
   }
 }

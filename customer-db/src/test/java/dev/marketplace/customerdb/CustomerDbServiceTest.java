@@ -18,6 +18,7 @@ import dev.marketplace.proto.customer.CartLine;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.CustomerDbGrpc;
 import dev.marketplace.proto.customer.FeedbackRequest;
+import dev.marketplace.proto.customer.GetPurchaseRequest;
 import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
@@ -277,6 +278,47 @@ class CustomerDbServiceTest {
         .containsExactly(4L, 3L, 2L, 1L);
     assertThat(stub.listPurchases(AccountIdRequest.newBuilder().setAccountId(other.getId())
         .build()).getPurchasesList()).isEmpty();
+  }
+
+  @Test
+  void getPurchaseFindsOnlyTheBuyersOwnPurchaseById() {
+    Account seller = stub.createSeller(acct(uniq("shop")));
+    String bu = uniq("getter");
+    Account buyer = stub.createBuyer(acct(bu));
+    Account other = stub.createBuyer(acct(uniq("other")));
+    Session s = login(Role.BUYER, bu, "secret1");
+    RecordPurchaseRequest.Builder req = RecordPurchaseRequest.newBuilder()
+        .setToken(s.getToken()).setBuyerId(buyer.getId()).setPurchaseId(uniq("p-get-"))
+        .setPurchasedAtMillis(CLOCK.millis());
+    for (int line = 3; line >= 1; line--) { // lines in descending item order
+      req.addLines(PurchaseLine.newBuilder().setItemId(item(6, line)).setName("part " + line)
+          .setQuantity(line).setUnitPriceCents(100L).setSellerId(seller.getId()));
+    }
+    req.setTotalCents(600);
+    Purchase first = stub.recordPurchase(req.build());
+    Purchase second = stub.recordPurchase(req.setPurchaseId(uniq("p-get-")).build());
+    GetPurchaseRequest get = GetPurchaseRequest.newBuilder().setBuyerId(buyer.getId())
+        .setPurchaseId(first.getId()).build();
+
+    assertThat(stub.getPurchase(get)).isEqualTo(first);
+    assertThat(stub.getPurchase(get).getLinesList()).extracting(l -> l.getItemId().getNumber())
+        .containsExactly(3L, 2L, 1L);
+    assertThat(stub.getPurchase(get.toBuilder().setPurchaseId(second.getId()).build()))
+        .isEqualTo(second);
+    // not found: an unknown id, another buyer's purchase, an unknown buyer
+    assertCode(Status.Code.NOT_FOUND,
+        () -> stub.getPurchase(get.toBuilder().setPurchaseId(uniq("p-never-")).build()));
+    assertCode(Status.Code.NOT_FOUND,
+        () -> stub.getPurchase(get.toBuilder().setBuyerId(other.getId()).build()));
+    assertCode(Status.Code.NOT_FOUND,
+        () -> stub.getPurchase(get.toBuilder().setBuyerId(888_888).build()));
+    // bad input names the field
+    assertCode(Status.Code.INVALID_ARGUMENT,
+        () -> stub.getPurchase(get.toBuilder().setBuyerId(0).build()));
+    assertCode(Status.Code.INVALID_ARGUMENT,
+        () -> stub.getPurchase(get.toBuilder().setPurchaseId("").build()));
+    assertCode(Status.Code.INVALID_ARGUMENT,
+        () -> stub.getPurchase(get.toBuilder().setPurchaseId("x".repeat(129)).build()));
   }
 
   @Test

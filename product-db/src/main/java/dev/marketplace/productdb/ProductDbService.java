@@ -28,10 +28,9 @@ import dev.marketplace.proto.product.TakeStockRequest;
 import dev.marketplace.proto.product.UpdatePriceRequest;
 import dev.marketplace.proto.product.commands.ProductCommand;
 import dev.marketplace.replica.CommandRejectedException;
-import dev.marketplace.replica.GrpcCalls;
+import dev.marketplace.replica.ReplicaCalls;
 import dev.marketplace.replica.Replication;
 import io.grpc.stub.StreamObserver;
-import java.sql.Connection;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -52,16 +51,15 @@ public final class ProductDbService extends ProductDbGrpc.ProductDbImplBase {
   static final long MAX_QUANTITY = 1_000_000_000L;
   static final int MAX_LINES = 100;
 
-  private final Replication replication;
-  private final DataSource db;
-  private final Executor readExecutor;
+  private final ReplicaCalls calls;
   private final Clock clock;
 
+  /**
+   * @param readExecutor runs the reads (blocking JDBC)
+   */
   public ProductDbService(Replication replication, DataSource db, Executor readExecutor,
       Clock clock) {
-    this.replication = replication;
-    this.db = db;
-    this.readExecutor = readExecutor;
+    this.calls = new ReplicaCalls(replication, db, readExecutor);
     this.clock = clock;
   }
 
@@ -93,7 +91,7 @@ public final class ProductDbService extends ProductDbGrpc.ProductDbImplBase {
 
   @Override
   public void createItem(CreateItemRequest r, StreamObserver<Item> out) {
-    try {
+    calls.write(out, Item::parseFrom, () -> {
       sellerId(r.getSellerId());
       text("name", r.getName(), 1, 32);
       range("category", r.getCategory(), 0, 9);
@@ -103,106 +101,76 @@ public final class ProductDbService extends ProductDbGrpc.ProductDbImplBase {
       }
       range("price_cents", r.getPriceCents(), 1, MAX_PRICE_CENTS);
       range("quantity", r.getQuantity(), 0, MAX_QUANTITY);
-      byte[] cmd = command(r.getIdempotencyKey()).setCreateItem(r).build().toByteArray();
-      GrpcCalls.write(replication, cmd, Item::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey()).setCreateItem(r);
+    });
   }
 
   @Override
   public void getItem(GetItemRequest r, StreamObserver<Item> out) {
-    try {
-      ItemId id = itemId("id", r.getId());
-      GrpcCalls.read(replication, readExecutor, () -> {
-        try (Connection c = db.getConnection()) {
-          Item item = Items.find(c, id);
-          if (item == null) {
-            throw ProductHandler.notFound(id);
-          }
-          return item;
-        }
-      }, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+    calls.read(out, () -> itemId("id", r.getId()), (c, id) -> {
+      Item item = Items.find(c, id);
+      if (item == null) {
+        throw ProductHandler.notFound(id);
+      }
+      return item;
+    });
   }
 
   @Override
   public void listSellerItems(ListSellerItemsRequest r, StreamObserver<ItemList> out) {
-    try {
-      long seller = sellerId(r.getSellerId());
-      GrpcCalls.read(replication, readExecutor, () -> {
-        try (Connection c = db.getConnection()) {
-          return ItemList.newBuilder().addAllItems(Items.bySeller(c, seller)).build();
-        }
-      }, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+    calls.read(out, () -> sellerId(r.getSellerId()),
+        (c, seller) -> ItemList.newBuilder().addAllItems(Items.bySeller(c, seller)).build());
   }
 
   @Override
   public void searchItems(SearchItemsRequest r, StreamObserver<ItemList> out) {
-    try {
+    calls.read(out, () -> {
       int category = (int) range("category", r.getCategory(), 0, 9);
       Set<String> lower = new LinkedHashSet<>();
       for (String k : keywords("keywords", r.getKeywordsList())) {
         lower.add(k.toLowerCase(Locale.ROOT));
       }
-      List<String> kws = new ArrayList<>(lower);
-      GrpcCalls.read(replication, readExecutor, () -> {
-        try (Connection c = db.getConnection()) {
-          return ItemList.newBuilder().addAllItems(Items.search(c, category, kws)).build();
-        }
-      }, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return new Search(category, new ArrayList<>(lower));
+    }, (c, q) -> ItemList.newBuilder().addAllItems(Items.search(c, q.category(), q.keywords()))
+        .build());
   }
+
+  /** A checked search: category and distinct lower-case keywords. */
+  private record Search(int category, List<String> keywords) {}
 
   @Override
   public void updatePrice(UpdatePriceRequest r, StreamObserver<Item> out) {
-    try {
+    calls.write(out, Item::parseFrom, () -> {
       sellerId(r.getSellerId());
       itemId("id", r.getId());
       range("price_cents", r.getPriceCents(), 1, MAX_PRICE_CENTS);
-      byte[] cmd = command(r.getIdempotencyKey()).setUpdatePrice(r).build().toByteArray();
-      GrpcCalls.write(replication, cmd, Item::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey()).setUpdatePrice(r);
+    });
   }
 
   @Override
   public void setQuantity(SetQuantityRequest r, StreamObserver<Item> out) {
-    try {
+    calls.write(out, Item::parseFrom, () -> {
       sellerId(r.getSellerId());
       itemId("id", r.getId());
       range("quantity", r.getQuantity(), 0, MAX_QUANTITY);
-      byte[] cmd = command(r.getIdempotencyKey()).setSetQuantity(r).build().toByteArray();
-      GrpcCalls.write(replication, cmd, Item::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey()).setSetQuantity(r);
+    });
   }
 
   @Override
   public void removeUnits(RemoveUnitsRequest r, StreamObserver<Item> out) {
-    try {
+    calls.write(out, Item::parseFrom, () -> {
       sellerId(r.getSellerId());
       itemId("id", r.getId());
       range("quantity", r.getQuantity(), 1, MAX_QUANTITY);
-      byte[] cmd = command(r.getIdempotencyKey()).setRemoveUnits(r).build().toByteArray();
-      GrpcCalls.write(replication, cmd, Item::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey()).setRemoveUnits(r);
+    });
   }
 
   @Override
   public void takeStock(TakeStockRequest r, StreamObserver<TakeStockReply> out) {
-    try {
+    calls.write(out, TakeStockReply::parseFrom, () -> {
       text("reservation_id", r.getReservationId(), 1, 128);
       if (r.getLinesCount() == 0 || r.getLinesCount() > MAX_LINES) {
         throw invalid("lines", "must hold 1-" + MAX_LINES + " lines, got " + r.getLinesCount());
@@ -212,43 +180,32 @@ public final class ProductDbService extends ProductDbGrpc.ProductDbImplBase {
         itemId("lines[" + i + "].id", l.getId());
         range("lines[" + i + "].quantity", l.getQuantity(), 1, MAX_QUANTITY);
       }
-      byte[] cmd = command(r.getIdempotencyKey()).setTakeStock(r).build().toByteArray();
-      GrpcCalls.write(replication, cmd, TakeStockReply::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey()).setTakeStock(r);
+    });
   }
 
   @Override
   public void returnStock(ReturnStockRequest r, StreamObserver<Done> out) {
-    try {
+    calls.write(out, Done::parseFrom, () -> {
       text("reservation_id", r.getReservationId(), 1, 128);
-      byte[] cmd = command(r.getIdempotencyKey()).setReturnStock(r).build().toByteArray();
-      GrpcCalls.write(replication, cmd, Done::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey()).setReturnStock(r);
+    });
   }
 
   @Override
   public void addItemVote(AddItemVoteRequest r, StreamObserver<Item> out) {
-    try {
+    calls.write(out, Item::parseFrom, () -> {
       text("feedback_id", r.getFeedbackId(), 1, 128);
       itemId("id", r.getId());
       if (r.getVote() != Vote.UP && r.getVote() != Vote.DOWN) {
         throw invalid("vote", "must be UP or DOWN");
       }
-      byte[] cmd = command(r.getIdempotencyKey()).setAddItemVote(r).build().toByteArray();
-      GrpcCalls.write(replication, cmd, Item::parseFrom, out);
-    } catch (CommandRejectedException e) {
-      GrpcCalls.reject(e, out);
-    }
+      return command(r.getIdempotencyKey()).setAddItemVote(r);
+    });
   }
 
   @Override
   public void status(StatusRequest r, StreamObserver<ReplicaStatus> out) {
-    out.onNext(replication.status());
-    out.onCompleted();
+    calls.status(out);
   }
-
 }

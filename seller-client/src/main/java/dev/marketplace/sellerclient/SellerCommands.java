@@ -6,6 +6,7 @@ import dev.marketplace.cli.ApiCommand;
 import dev.marketplace.cli.ApiException;
 import dev.marketplace.cli.ApiResponse;
 import dev.marketplace.cli.Converters;
+import dev.marketplace.cli.ItemCommand;
 import dev.marketplace.cli.Json;
 import dev.marketplace.cli.Views;
 import java.util.ArrayList;
@@ -18,13 +19,21 @@ import picocli.CommandLine.Parameters;
 public final class SellerCommands {
   private SellerCommands() {}
 
+  /** Base of the item changes: {@code /items/{itemId}/...}, answered with the item. */
+  abstract static class ItemUpdate extends ItemCommand {
+    int update(String method, String pathSuffix, ObjectNode body) throws ApiException {
+      return send(method, "/items/" + itemId + pathSuffix, body,
+          json -> Views.items(out(), json, ""));
+    }
+  }
+
   /** Item condition, as in the contract. */
   public enum Condition { NEW, USED }
 
   /** {@code rating}: {@code GET /me/rating}. */
   @Command(name = "rating",
       description = "Show your seller rating (thumbs up and down).",
-      footerHeading = "%nExamples:%n", footer = {"  seller-client rating"})
+      footer = {"  seller-client rating"})
   public static final class Rating extends ApiCommand {
     @Override
     protected int execute() throws ApiException {
@@ -36,7 +45,6 @@ public final class SellerCommands {
   /** {@code list-item}: {@code POST /items}. */
   @Command(name = "list-item",
       description = "Put an item up for sale.",
-      footerHeading = "%nExamples:%n",
       footer = {
         "  seller-client list-item --name \"Desk lamp\" --category 3 \\",
         "      --keywords desk,light --condition NEW --price 19.99 --quantity 5"
@@ -79,7 +87,6 @@ public final class SellerCommands {
   /** {@code my-items}: {@code GET /items}. */
   @Command(name = "my-items",
       description = "List your items.",
-      footerHeading = "%nExamples:%n",
       footer = {"  seller-client my-items", "  seller-client my-items --json"})
   public static final class MyItems extends ApiCommand {
     @Override
@@ -92,61 +99,43 @@ public final class SellerCommands {
   /** {@code set-price}: {@code PUT /items/{itemId}/price}. */
   @Command(name = "set-price",
       description = "Change an item's price.",
-      footerHeading = "%nExamples:%n", footer = {"  seller-client set-price 3-17 17.50"})
-  public static final class SetPrice extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "ITEM_ID", converter = Converters.ItemId.class,
-        description = "Item id, e.g. 3-17.")
-    String itemId;
-
+      footer = {"  seller-client set-price 3-17 17.50"})
+  public static final class SetPrice extends ItemUpdate {
     @Parameters(index = "1", paramLabel = "PRICE", converter = Converters.Money.class,
         description = "New unit price, e.g. 17.50.")
     String price;
 
     @Override
     protected int execute() throws ApiException {
-      ApiResponse r = authenticated().write("PUT", "/items/" + itemId + "/price",
-          Json.object().put("price", price));
-      return show(r, json -> Views.items(out(), json, ""));
+      return update("PUT", "/price", Json.object().put("price", price));
     }
   }
 
   /** {@code set-quantity}: {@code PUT /items/{itemId}/quantity}. */
   @Command(name = "set-quantity",
       description = "Set the number of units for sale.",
-      footerHeading = "%nExamples:%n", footer = {"  seller-client set-quantity 3-17 12"})
-  public static final class SetQuantity extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "ITEM_ID", converter = Converters.ItemId.class,
-        description = "Item id, e.g. 3-17.")
-    String itemId;
-
+      footer = {"  seller-client set-quantity 3-17 12"})
+  public static final class SetQuantity extends ItemUpdate {
     @Parameters(index = "1", paramLabel = "QUANTITY", description = "Units for sale, >= 0.")
     int quantity;
 
     @Override
     protected int execute() throws ApiException {
-      ApiResponse r = authenticated().write("PUT", "/items/" + itemId + "/quantity",
-          Json.object().put("quantity", quantity));
-      return show(r, json -> Views.items(out(), json, ""));
+      return update("PUT", "/quantity", Json.object().put("quantity", quantity));
     }
   }
 
   /** {@code remove-units}: {@code POST /items/{itemId}/removals}. */
   @Command(name = "remove-units",
       description = "Withdraw units of an item from sale.",
-      footerHeading = "%nExamples:%n", footer = {"  seller-client remove-units 3-17 2"})
-  public static final class RemoveUnits extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "ITEM_ID", converter = Converters.ItemId.class,
-        description = "Item id, e.g. 3-17.")
-    String itemId;
-
+      footer = {"  seller-client remove-units 3-17 2"})
+  public static final class RemoveUnits extends ItemUpdate {
     @Parameters(index = "1", paramLabel = "QUANTITY", description = "Units to withdraw, > 0.")
     int quantity;
 
     @Override
     protected int execute() throws ApiException {
-      ApiResponse r = authenticated().write("POST", "/items/" + itemId + "/removals",
-          Json.object().put("quantity", quantity));
-      return show(r, json -> Views.items(out(), json, ""));
+      return update("POST", "/removals", Json.object().put("quantity", quantity));
     }
   }
 }

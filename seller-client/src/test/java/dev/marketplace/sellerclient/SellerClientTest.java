@@ -3,9 +3,9 @@ package dev.marketplace.sellerclient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.marketplace.cli.CliHarness;
 import dev.marketplace.cli.CliHarness.Result;
+import dev.marketplace.cli.ClientTestBase;
 import dev.marketplace.cli.Json;
 import dev.marketplace.cli.SessionStore;
 import dev.marketplace.cli.StubServer;
@@ -15,16 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SellerClientTest {
+class SellerClientTest extends ClientTestBase {
   static final String ITEM = "{\"id\":\"3-17\",\"name\":\"Desk lamp\",\"category\":3,"
       + "\"keywords\":[\"desk\",\"light\"],\"condition\":\"NEW\",\"price\":\"19.90\","
       + "\"quantity\":5,\"sellerId\":\"s1\",\"thumbsUp\":2,\"thumbsDown\":0}";
@@ -32,41 +27,20 @@ class SellerClientTest {
       + "\"keywords\":[],\"condition\":\"USED\",\"price\":\"120.00\","
       + "\"quantity\":12,\"sellerId\":\"s1\",\"thumbsUp\":0,\"thumbsDown\":1}";
 
-  @TempDir Path dir;
-  Path sessionFile;
-  final List<StubServer> servers = new ArrayList<>();
-  final Map<String, Reply> routes = new HashMap<>();
-  StubServer server;
-
-  @BeforeEach
-  void start() throws Exception {
-    sessionFile = dir.resolve("home/.marketplace/seller-session");
-    server = StubServer.start(r -> routes.getOrDefault(r.method() + " " + r.path(),
-        Reply.problem(404, "Not Found", "no route " + r.path())));
-    servers.add(server);
+  @Override
+  protected Path sessionFileIn(Path dir) {
+    return dir.resolve("home/.marketplace/seller-session");
   }
 
-  @AfterEach
-  void stop() {
-    servers.forEach(StubServer::close);
-  }
-
-  CliHarness cli(String serverList) {
+  @Override
+  protected CliHarness cli(String serverList) {
     return new CliHarness(SellerClientMain::run, Map.of(
         "SELLER_SERVERS", serverList, "SELLER_SESSION_FILE", sessionFile.toString(),
         "USERNAME", "os-user", "PASSWORD", "from-env"));
   }
 
-  Result run(String... args) {
-    return cli(server.hostPort()).run(args);
-  }
-
   void loggedIn() throws Exception {
     new SessionStore(sessionFile).save(new SessionStore.Session("seller", "tok-1", "s1", 300));
-  }
-
-  static JsonNode body(Recorded r) {
-    return Json.parseOrNull(r.body());
   }
 
   @Test

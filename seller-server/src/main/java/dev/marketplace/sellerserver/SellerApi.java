@@ -26,8 +26,8 @@ import dev.marketplace.rest.ReplicaSet;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
-
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /**
  * The seller REST API (see /work/shared/API.md, "Seller server"): parses and validates each
@@ -109,42 +109,46 @@ public final class SellerApi {
   }
 
   void updatePrice(Context ctx) {
-    Authenticated me = auth.require(ctx);
-    ItemId id = ItemIds.parse("itemId", ctx.pathParam("itemId"));
-    JsonBody b = JsonBody.read(ctx, "price");
-    long price = b.price("price");
-    b.validate();
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
-    Item item = products.call("UpdatePrice", p -> p.updatePrice(UpdatePriceRequest.newBuilder()
-        .setSellerId(me.accountId()).setId(id).setPriceCents(price)
-        .setIdempotencyKey(keys.step("price")).build()));
-    Json.respond(ctx, 200, ItemView.of(item));
+    changeItem(ctx, "price", b -> b.price("price"), "UpdatePrice", "price",
+        (p, seller, id, price, key) -> p.updatePrice(UpdatePriceRequest.newBuilder()
+            .setSellerId(seller).setId(id).setPriceCents(price).setIdempotencyKey(key).build()));
   }
 
   void setQuantity(Context ctx) {
-    Authenticated me = auth.require(ctx);
-    ItemId id = ItemIds.parse("itemId", ctx.pathParam("itemId"));
-    JsonBody b = JsonBody.read(ctx, "quantity");
-    long quantity = b.integer("quantity", 0, MAX_QUANTITY);
-    b.validate();
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
-    Item item = products.call("SetQuantity", p -> p.setQuantity(SetQuantityRequest.newBuilder()
-        .setSellerId(me.accountId()).setId(id).setQuantity(quantity)
-        .setIdempotencyKey(keys.step("quantity")).build()));
-    Json.respond(ctx, 200, ItemView.of(item));
+    changeItem(ctx, "quantity", b -> b.integer("quantity", 0, MAX_QUANTITY), "SetQuantity",
+        "quantity", (p, seller, id, quantity, key) -> p.setQuantity(SetQuantityRequest
+            .newBuilder().setSellerId(seller).setId(id).setQuantity(quantity)
+            .setIdempotencyKey(key).build()));
   }
 
   void removeUnits(Context ctx) {
-    Authenticated me = auth.require(ctx);
-    ItemId id = ItemIds.parse("itemId", ctx.pathParam("itemId"));
-    JsonBody b = JsonBody.read(ctx, "quantity");
-    long quantity = b.integer("quantity", 1, MAX_QUANTITY);
-    b.validate();
-    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
-    Item item = products.call("RemoveUnits", p -> p.removeUnits(RemoveUnitsRequest.newBuilder()
-        .setSellerId(me.accountId()).setId(id).setQuantity(quantity)
-        .setIdempotencyKey(keys.step("removal")).build()));
-    Json.respond(ctx, 200, ItemView.of(item));
+    changeItem(ctx, "quantity", b -> b.integer("quantity", 1, MAX_QUANTITY), "RemoveUnits",
+        "removal", (p, seller, id, quantity, key) -> p.removeUnits(RemoveUnitsRequest
+            .newBuilder().setSellerId(seller).setId(id).setQuantity(quantity)
+            .setIdempotencyKey(key).build()));
   }
 
+  /** One ProductDb write changing one of the seller's items. */
+  @FunctionalInterface
+  private interface ItemChange {
+    Item call(ProductDbBlockingStub products, long sellerId, ItemId id, long value, String key);
+  }
+
+  /**
+   * {@code /items/{itemId}/...} with a body of one number {@code field} (read by {@code read}):
+   * authenticate, validate, then {@code change} through {@code rpc} (with the request's
+   * idempotency key for {@code step}) and answer the item.
+   */
+  private void changeItem(Context ctx, String field, ToLongFunction<JsonBody> read, String rpc,
+      String step, ItemChange change) {
+    Authenticated me = auth.require(ctx);
+    ItemId id = ItemIds.parse("itemId", ctx.pathParam("itemId"));
+    JsonBody b = JsonBody.read(ctx, field);
+    long value = read.applyAsLong(b);
+    b.validate();
+    RequestKeys keys = IdempotencyKeys.forRequest(ctx, ROLE, me.accountId());
+    String key = keys.step(step);
+    Item item = products.call(rpc, p -> change.call(p, me.accountId(), id, value, key));
+    Json.respond(ctx, 200, ItemView.of(item));
+  }
 }

@@ -1,6 +1,7 @@
 package dev.marketplace.sellerserver;
 
 import static dev.marketplace.rest.testing.HttpTestClient.bearer;
+import static dev.marketplace.rest.testing.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,8 +12,6 @@ import dev.marketplace.rest.RestServer;
 import dev.marketplace.rest.testing.FakeDbs;
 import dev.marketplace.rest.testing.HttpTestClient;
 import dev.marketplace.rest.testing.HttpTestClient.Response;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,21 +33,6 @@ class SellerApiTest {
   void stop() {
     server.close();
     dbs.close();
-  }
-
-  static void assertProblem(Response r, int status, String... fields) {
-    assertThat(r.status()).as(r.body()).isEqualTo(status);
-    assertThat(r.contentType()).startsWith("application/problem+json");
-    JsonNode j = r.json();
-    assertThat(j.get("status").asInt()).isEqualTo(status);
-    assertThat(j.get("type").asText()).isNotBlank();
-    assertThat(j.get("title").asText()).isNotBlank();
-    assertThat(j.get("detail").asText()).isNotBlank();
-    if (fields.length > 0) {
-      List<String> named = new ArrayList<>();
-      j.get("errors").forEach(e -> named.add(e.get("field").asText()));
-      assertThat(named).contains(fields);
-    }
   }
 
   private String signUpAndLogin(String username) {

@@ -17,6 +17,7 @@ import dev.marketplace.proto.customer.CartLine;
 import dev.marketplace.proto.customer.CreateAccountRequest;
 import dev.marketplace.proto.customer.CustomerDbGrpc;
 import dev.marketplace.proto.customer.FeedbackRequest;
+import dev.marketplace.proto.customer.GetPurchaseRequest;
 import dev.marketplace.proto.customer.LoginRequest;
 import dev.marketplace.proto.customer.Purchase;
 import dev.marketplace.proto.customer.PurchaseLine;
@@ -41,7 +42,8 @@ import java.util.UUID;
  * from the same {@link State} share it (like a replicated store). Test scope only; not the real
  * database. Thread-safe (one lock per state).
  */
-public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
+public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase
+    implements FakeReplica {
   /** Shared state of all fake replicas of one database. */
   public static final class State {
     final Map<String, Object> applied = Fakes.newAppliedMap();
@@ -96,14 +98,9 @@ public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
     this.state = state;
   }
 
-  /** Makes every call of this replica fail with UNAVAILABLE (or serve again). */
-  public void setDown(boolean down) {
-    control.down.set(down);
-  }
-
-  /** Calls received by this replica. */
-  public int calls() {
-    return control.calls.get();
+  @Override
+  public Fakes.ReplicaControl control() {
+    return control;
   }
 
   public State state() {
@@ -321,6 +318,14 @@ public final class FakeCustomerDb extends CustomerDbGrpc.CustomerDbImplBase {
   public void listPurchases(AccountIdRequest r, StreamObserver<PurchaseList> o) {
     Fakes.run(control, state, o, () -> PurchaseList.newBuilder()
         .addAllPurchases(state.purchases.getOrDefault(r.getAccountId(), List.of())).build());
+  }
+
+  @Override
+  public void getPurchase(GetPurchaseRequest r, StreamObserver<Purchase> o) {
+    Fakes.run(control, state, o, () -> state.purchases.getOrDefault(r.getBuyerId(), List.of())
+        .stream().filter(p -> p.getId().equals(r.getPurchaseId())).findFirst()
+        .orElseThrow(() -> Fakes.status(Code.NOT_FOUND, "buyer " + r.getBuyerId()
+            + " has no purchase " + r.getPurchaseId())));
   }
 
   @Override

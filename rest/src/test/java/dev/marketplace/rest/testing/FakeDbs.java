@@ -7,7 +7,12 @@ import dev.marketplace.proto.product.ProductDbGrpc.ProductDbBlockingStub;
 import dev.marketplace.rest.DbSettings;
 import dev.marketplace.rest.ReplicaSet;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -15,6 +20,9 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts {@code n} in-process fake replicas of each database (sharing one state per database) and
@@ -30,6 +38,16 @@ public final class FakeDbs implements AutoCloseable {
   public final ReplicaSet<CustomerDbBlockingStub> customers;
   public final ReplicaSet<ProductDbBlockingStub> products;
   private final List<Server> servers = new ArrayList<>();
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final ServerInterceptor counter = new ServerInterceptor() {
+    @Override
+    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+        ServerCallHandler<Q, A> next) {
+      calls.computeIfAbsent(call.getMethodDescriptor().getBareMethodName(),
+          k -> new AtomicInteger()).incrementAndGet();
+      return next.startCall(call, headers);
+    }
+  };
 
   private FakeDbs(int n) {
     FakeCustomerDb.State cs = new FakeCustomerDb.State();
@@ -64,12 +82,20 @@ public final class FakeDbs implements AutoCloseable {
   private String start(io.grpc.BindableService service) {
     String name = InProcessServerBuilder.generateName();
     try {
-      servers.add(InProcessServerBuilder.forName(name).directExecutor().addService(service)
-          .build().start());
+      servers.add(InProcessServerBuilder.forName(name).directExecutor()
+          .addService(ServerInterceptors.intercept(service, counter)).build().start());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return name;
+  }
+
+  /**
+   * How many calls of the rpc {@code bareMethodName} (e.g. {@code "ListPurchases"}) all replicas
+   * of both fake databases received so far.
+   */
+  public int calls(String bareMethodName) {
+    return calls.getOrDefault(bareMethodName, new AtomicInteger()).get();
   }
 
   /** Takes every replica of both databases down (or up). */

@@ -36,7 +36,8 @@ import java.util.TreeMap;
  * In-memory fake of one ProductDb replica for the REST servers' endpoint tests; replicas made
  * from the same {@link State} share it. Test scope only; not the real database. Thread-safe.
  */
-public final class FakeProductDb extends ProductDbGrpc.ProductDbImplBase {
+public final class FakeProductDb extends ProductDbGrpc.ProductDbImplBase
+    implements FakeReplica {
   /** Shared state of all fake replicas of one database. */
   public static final class State {
     final Map<String, Object> applied = Fakes.newAppliedMap();
@@ -60,14 +61,9 @@ public final class FakeProductDb extends ProductDbGrpc.ProductDbImplBase {
     this.state = state;
   }
 
-  /** Makes every call of this replica fail with UNAVAILABLE (or serve again). */
-  public void setDown(boolean down) {
-    control.down.set(down);
-  }
-
-  /** Calls received by this replica. */
-  public int calls() {
-    return control.calls.get();
+  @Override
+  public Fakes.ReplicaControl control() {
+    return control;
   }
 
   public State state() {
