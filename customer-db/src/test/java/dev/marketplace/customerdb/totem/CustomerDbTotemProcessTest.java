@@ -235,7 +235,10 @@ class CustomerDbTotemProcessTest {
     for (int attempt = 0; ; attempt++) {
       int r = (first + attempt) % cluster.size();
       try {
-        return op.apply(cluster.stub(r, 3_000));
+        // After a full round of fast failures (e.g. every process down), wait for a connection
+        // (bounded by the deadline) instead of spinning on "connection refused".
+        var stub = cluster.stub(r, 3_000);
+        return op.apply(attempt >= cluster.size() ? stub.withWaitForReady() : stub);
       } catch (StatusRuntimeException e) {
         Status.Code c = e.getStatus().getCode();
         if (c != Status.Code.UNAVAILABLE && c != Status.Code.DEADLINE_EXCEEDED) {
