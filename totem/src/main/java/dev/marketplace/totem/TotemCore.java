@@ -48,7 +48,11 @@ public final class TotemCore {
     }
   }
 
-  private record Report(long inc, ViewChange vc) {}
+  /** A VIEW_CHANGE report for the current view, with the reporter's durable position. */
+  private record Report(long inc, ViewChange vc, long deliveredPos) {}
+
+  /** {@code StartView.chosenLogView} of a census (cold start) view: no log is chosen. */
+  public static final long COLD = -2;
 
   private static final Comparator<StreamId> STREAM_ORDER =
       Comparator.comparingInt(StreamId::member).thenComparingLong(StreamId::inc);
@@ -62,7 +66,7 @@ public final class TotemCore {
   private final int n;
   private final int self;
   private final int quorum;
-  private final long incarnation;
+  private long incarnation;
   private boolean amnesiac;
   private long now;
 
@@ -106,8 +110,13 @@ public final class TotemCore {
   private final long[][] peerRecv;
   private final long[] lastGetView;
 
-  // ---- view change
+  // ---- view change: reports for the current view from every member heard (self included)
   private final TreeMap<Integer, Report> reports = new TreeMap<>();
+  /** C1: bound to this incarnation of coordinator(view) while in VIEW_CHANGE(view). */
+  private boolean bound;
+  private long boundCoordInc;
+  /** C4: listed members of the installed census view heard in it (RECOVERING or NORMAL). */
+  private boolean[] confirmed;
   private long vcStart;
   private long quorumSince = -1;
   private long lastJoinTrigger = Long.MIN_VALUE / 2;
@@ -142,6 +151,9 @@ public final class TotemCore {
   private long viewChanges;
   private long viewsInstalled;
   private long stateTransfers;
+  private long censusViews;
+  private long voluntaryAmnesia;
+  private long staleIgnored;
 
   private TotemCore(TotemConfig cfg, RandomGenerator rng, long incarnation) {
     cfg.validate();
@@ -193,11 +205,7 @@ public final class TotemCore {
     if (deliveredPosition < 0) {
       throw new IllegalArgumentException("deliveredPosition must be >= 0");
     }
-    long inc = 0;
-    while (inc == 0) {
-      inc = rng.nextLong();
-    }
-    TotemCore c = new TotemCore(cfg, rng, inc);
+    TotemCore c = new TotemCore(cfg, rng, freshIncarnation(rng, 0));
     c.amnesiac = true;
     c.view = -1;
     c.lastNormalView = -1;
@@ -205,6 +213,15 @@ public final class TotemCore {
     c.deliveredPos = deliveredPosition;
     c.deliveredSlot = -1;
     return c;
+  }
+
+  /** A random non-zero incarnation different from {@code previous}. */
+  private static long freshIncarnation(RandomGenerator rng, long previous) {
+    long inc = 0;
+    while (inc == 0 || inc == previous) {
+      inc = rng.nextLong();
+    }
+    return inc;
   }
 
   // =============================================================================== inputs
@@ -374,7 +391,8 @@ public final class TotemCore {
         logSlots, logPos, deliveredPos, trimPos, ownPending.size(),
         new TotemStatus.Counters(datagramsIn, datagramsOut, droppedMalformed,
             droppedWrongVersion, droppedForeign, droppedBadTag, droppedBadSender, violations,
-            viewChanges, viewsInstalled, stateTransfers));
+            viewChanges, viewsInstalled, stateTransfers, censusViews, voluntaryAmnesia,
+            staleIgnored));
   }
 
   /** The configuration this core runs with. */
@@ -413,7 +431,12 @@ public final class TotemCore {
   }
 
   private void tickViewChange() {
-    if (view >= 0 && now - vcStart > cfg.viewChangeTicks()) {
+    if (view < 0) {
+      // C0: a restarted member looks for a view at once (a cold cluster meets in view 0).
+      startViewChange(0);
+      return;
+    }
+    if (now - vcStart > cfg.viewChangeTicks()) {
       startViewChange(view + 1);
       return;
     }
@@ -421,12 +444,9 @@ public final class TotemCore {
     if (status != MemberStatus.VIEW_CHANGE) {
       return;
     }
+    maybeForgetLog();
     if (now % cfg.heartbeatTicks() == 0) {
-      if (view >= 0) {
-        send(Outbound.ALL, myViewChange());
-      } else {
-        send(Outbound.ALL, new Heartbeat());
-      }
+      send(Outbound.ALL, myViewChange());
     }
   }
 
@@ -483,6 +503,16 @@ public final class TotemCore {
       peerAck[s] = Math.max(peerAck[s], h.ackSlots());
       if (h.recv() != null && h.recv().length == members.length) {
         peerRecv[s] = h.recv();
+      }
+    }
+    if (member && confirmed != null && status == MemberStatus.RECOVERING && h.view() == view
+        && h.status() != MemberStatus.VIEW_CHANGE) {
+      int idx = indexOf(s);
+      if (!confirmed[idx]) {
+        // C4: this listed incarnation has installed the census view.
+        confirmed[idx] = true;
+        lastProgress = now;
+        tryFinishRecovery();
       }
     }
     boolean viewMsg = body instanceof ViewChange || body instanceof StartView;
@@ -631,6 +661,9 @@ public final class TotemCore {
   }
 
   private void onEntry(Header h, Entry e) {
+    if (!fromCurrentMember(h)) {
+      return;
+    }
     if (status == MemberStatus.NORMAL) {
       if (e.logView() != view || e.slot() < logSlots) {
         return;
@@ -914,6 +947,9 @@ public final class TotemCore {
   }
 
   private void onAnchor(Header h, Anchor a) {
+    if (!fromCurrentMember(h)) {
+      return;
+    }
     if (status != MemberStatus.RECOVERING || pendBase >= 0 || waitingState) {
       return;
     }
@@ -934,6 +970,9 @@ public final class TotemCore {
   }
 
   private void onTooFar(Header h, TooFar t) {
+    if (!fromCurrentMember(h)) {
+      return;
+    }
     if (status == MemberStatus.NORMAL && t.trimPos() > logPos) {
       // Behind every retained log (only after an external state jump): re-anchor by position.
       status = MemberStatus.RECOVERING;
@@ -971,17 +1010,20 @@ public final class TotemCore {
     pending.clear();
     pendBase = -1;
     waitingState = false;
+    confirmed = null;
+    bound = coordinator(view) == self;
+    boundCoordInc = bound ? incarnation : 0;
+    reports.put(self, new Report(incarnation, myViewChange(), deliveredPos));
     send(Outbound.ALL, myViewChange());
-    if (coordinator(view) == self && !amnesiac) {
-      reports.put(self, new Report(incarnation, myViewChange()));
-    }
   }
 
   private ViewChange myViewChange() {
+    long echo = bound ? boundCoordInc : 0;
     if (amnesiac) {
-      return new ViewChange(view, -1, 0, 0, true, List.of());
+      return new ViewChange(view, -1, 0, 0, true, echo, List.of());
     }
-    return new ViewChange(view, lastNormalView, logSlots, logPos, false, toStreams(nextSeq));
+    return new ViewChange(view, lastNormalView, logSlots, logPos, false, echo,
+        toStreams(nextSeq));
   }
 
   private int coordinator(long v) {
@@ -990,7 +1032,7 @@ public final class TotemCore {
 
   private void onViewChange(Header h, ViewChange vc) {
     int s = h.sender();
-    if (vc.newView() != h.view()) {
+    if (vc.newView() != h.view() || vc.newView() < 0) {
       violations++;
       return;
     }
@@ -999,10 +1041,16 @@ public final class TotemCore {
     }
     if (vc.newView() == view) {
       if (status == MemberStatus.VIEW_CHANGE) {
-        if (coordinator(view) == self && !amnesiac) {
-          reports.put(s, new Report(h.incarnation(), vc));
-          maybeStartView();
+        if (s == coordinator(view) && !bound) {
+          // C1: bind to the first incarnation of the coordinator heard in this view, and tell it.
+          bound = true;
+          boundCoordInc = h.incarnation();
+          reports.put(self, new Report(incarnation, myViewChange(), deliveredPos));
+          send(s, myViewChange());
         }
+        reports.put(s, new Report(h.incarnation(), vc, h.deliveredPos()));
+        maybeStartView();
+        maybeForgetLog();
       } else if (installed != null && installed.view() == view) {
         send(s, installed);
       }
@@ -1014,12 +1062,19 @@ public final class TotemCore {
     }
   }
 
-  /** Coordinator: with a quorum of non-amnesiac reports (and stragglers' grace), start view. */
+  /**
+   * Coordinator: a normal view with a quorum of non-amnesiac reports (and stragglers' grace), or,
+   * when this coordinator is itself amnesiac, a census (rule C2).
+   */
   private void maybeStartView() {
-    if (status != MemberStatus.VIEW_CHANGE || coordinator(view) != self || amnesiac) {
+    if (status != MemberStatus.VIEW_CHANGE || coordinator(view) != self) {
       return;
     }
-    reports.put(self, new Report(incarnation, myViewChange()));
+    reports.put(self, new Report(incarnation, myViewChange(), deliveredPos));
+    if (amnesiac) {
+      maybeStartCensus();
+      return;
+    }
     int counted = 0;
     for (Report r : reports.values()) {
       if (!r.vc().amnesiac()) {
@@ -1057,20 +1112,114 @@ public final class TotemCore {
     install(sv);
   }
 
+  /**
+   * C2: every member reported for this view, amnesiac, bound to this coordinator incarnation.
+   * The view starts with an empty log at the largest durable position.
+   */
+  private void maybeStartCensus() {
+    if (reports.size() < n) {
+      return;
+    }
+    long p = -1;
+    for (Report r : reports.values()) {
+      if (!r.vc().amnesiac() || r.vc().coordInc() != incarnation) {
+        return;
+      }
+      p = Math.max(p, r.deliveredPos());
+    }
+    int source = -1;
+    List<MemberInc> ms = new ArrayList<>();
+    for (Map.Entry<Integer, Report> e : reports.entrySet()) {
+      ms.add(new MemberInc(e.getKey(), e.getValue().inc()));
+      if (e.getValue().deliveredPos() == p && (source < 0 || e.getKey() == self)) {
+        source = e.getKey();
+      }
+    }
+    StartView sv = new StartView(view, List.copyOf(ms), COLD, 0, p, source, List.of());
+    censusViews++;
+    send(Outbound.ALL, sv);
+    install(sv);
+  }
+
+  /**
+   * R10: when every member reported for this view and fewer than a quorum of them hold a log, no
+   * normal view can form; a member that holds one gives it up and becomes amnesiac (safe: an
+   * amnesiac member claims nothing about logs), so that a census becomes possible.
+   */
+  private void maybeForgetLog() {
+    if (status != MemberStatus.VIEW_CHANGE || amnesiac || reports.size() < n) {
+      return;
+    }
+    int withLog = 0;
+    for (Report r : reports.values()) {
+      if (!r.vc().amnesiac()) {
+        withLog++;
+      }
+    }
+    if (withLog >= quorum) {
+      return;
+    }
+    voluntaryAmnesia++;
+    incarnation = freshIncarnation(rng, incarnation);
+    amnesiac = true;
+    lastNormalView = -1;
+    log.clear();
+    posIndex.clear();
+    logSlots = 0;
+    logPos = 0;
+    trimSlot = 0;
+    trimPos = 0;
+    deliveredSlot = -1;
+    store.clear();
+    nextSeq = new TreeMap<>(STREAM_ORDER);
+    recvContig.clear();
+    ownLseq = 0;
+    ownPending.clear();
+    ownUnsent.clear();
+    installed = null;
+    members = new int[0];
+    memberInc = new long[0];
+    if (coordinator(view) == self) {
+      boundCoordInc = incarnation;
+    }
+    reports.put(self, new Report(incarnation, myViewChange(), deliveredPos));
+    send(Outbound.ALL, myViewChange());
+  }
+
   private void onStartView(Header h, StartView sv) {
     if (sv.view() < view || (sv.view() == view && status != MemberStatus.VIEW_CHANGE)) {
       return;
     }
+    long coordInc = 0;
+    boolean hasCoord = false;
     boolean listed = false;
     for (MemberInc mi : sv.members()) {
       if (mi.member() == self && mi.incarnation() == incarnation) {
         listed = true;
       }
+      if (mi.member() == coordinator(sv.view())) {
+        hasCoord = true;
+        coordInc = mi.incarnation();
+      }
     }
-    if (listed) {
-      install(sv);
-    } else {
+    if (!hasCoord) {
+      violations++;
+      return;
+    }
+    if (sv.view() == view) {
+      if (bound && coordInc != boundCoordInc) {
+        staleIgnored++; // C1: another incarnation's START_VIEW of this view number
+        return;
+      }
+      bound = true;
+      boundCoordInc = coordInc;
+    }
+    if (!listed) {
       startViewChange(sv.view() + 1);
+    } else if (sv.chosenLogView() == COLD && (!amnesiac || sv.view() != view)) {
+      violations++; // only members that reported amnesiac for this very view are listed
+    } else {
+      install(sv);
     }
   }
 
@@ -1111,6 +1260,13 @@ public final class TotemCore {
     pendingEntry.clear();
     waitingState = false;
     lastProgress = now;
+    confirmed = null;
+    if (sv.chosenLogView() == COLD) {
+      // C3/C4: an empty log at P; NORMAL only once every listed incarnation is heard in it.
+      confirmed = new boolean[members.length];
+      confirmed[indexOf(self)] = true;
+      send(Outbound.ALL, new Heartbeat());
+    }
     long start = sv.startSlots();
     if (amnesiac || deliveredSlot < 0) {
       setBaseByPosition(sv);
@@ -1177,6 +1333,13 @@ public final class TotemCore {
   private void tryFinishRecovery() {
     if (status != MemberStatus.RECOVERING || pendBase < 0 || waitingState) {
       return;
+    }
+    if (confirmed != null) {
+      for (boolean c : confirmed) {
+        if (!c) {
+          return;
+        }
+      }
     }
     long start = installed.startSlots();
     long end = pendBase;
@@ -1272,6 +1435,7 @@ public final class TotemCore {
     baseStreams = null;
     lastNormalView = view;
     amnesiac = false;
+    confirmed = null;
     status = MemberStatus.NORMAL;
     viewsInstalled++;
     for (int m : members) {
@@ -1292,6 +1456,22 @@ public final class TotemCore {
   }
 
   // =============================================================================== helpers
+
+  /**
+   * R11: log repair and anchors come only from members of my current view with the incarnation
+   * the view lists (a datagram of a previous life of a member — e.g. from before a whole-cluster
+   * restart that reused this view number — is ignored and counted).
+   */
+  private boolean fromCurrentMember(Header h) {
+    if (status == MemberStatus.VIEW_CHANGE) {
+      return false;
+    }
+    if (!inView(h.sender(), h.incarnation())) {
+      staleIgnored++;
+      return false;
+    }
+    return true;
+  }
 
   /** Forgets streams of incarnations replaced in the view: they can never be ordered again. */
   private void pruneDeadIncarnations() {

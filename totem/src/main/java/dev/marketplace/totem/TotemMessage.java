@@ -74,11 +74,19 @@ public record TotemMessage(Header header, Body body) {
   /** "What you asked for is trimmed here; my first retained position is trimPos." */
   public record TooFar(long trimPos, long deliveredPos) implements Body {}
 
-  /** VR DoViewChange, broadcast: the sender moved to {@code newView} and reports its log. */
+  /**
+   * VR DoViewChange, broadcast: the sender moved to {@code newView} and reports its log.
+   * {@code coordInc} is the incarnation of the coordinator of {@code newView} the sender is bound
+   * to (0: none yet); a census counts only reports bound to the coordinator itself.
+   */
   public record ViewChange(long newView, long lastNormalView, long logSlots, long logPos,
-      boolean amnesiac, List<StreamPos> streams) implements Body {}
+      boolean amnesiac, long coordInc, List<StreamPos> streams) implements Body {}
 
-  /** VR StartView, made once per view by its coordinator; relayed verbatim by members. */
+  /**
+   * VR StartView, made once per view by its coordinator; relayed verbatim by members. A census
+   * (cold start) view has {@code chosenLogView == TotemCore.COLD}, {@code startSlots == 0} and
+   * {@code startPos} = the largest durable position of all members.
+   */
   public record StartView(long view, List<MemberInc> members, long chosenLogView, long startSlots,
       long startPos, int source, List<StreamPos> streams) implements Body {}
 

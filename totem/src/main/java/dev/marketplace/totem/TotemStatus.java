@@ -37,11 +37,16 @@ public record TotemStatus(int self, long incarnation, long view, MemberStatus st
    * @param viewChangesStarted view changes this member started or joined
    * @param viewsInstalled views this member became NORMAL in
    * @param stateTransfers state transfers requested
+   * @param censusViews census (cold start) START_VIEWs this member sent as coordinator
+   * @param voluntaryAmnesia times this member gave up its log because no normal view could form
+   * @param staleIgnored authentic messages ignored because their sender incarnation is not the
+   *     one listed in the current view (or the START_VIEW's coordinator is not the bound one)
    */
   public record Counters(long datagramsIn, long datagramsOut, long droppedMalformed,
       long droppedWrongVersion, long droppedForeignCluster, long droppedBadTag,
       long droppedBadSender, long protocolViolations, long viewChangesStarted,
-      long viewsInstalled, long stateTransfers) {
+      long viewsInstalled, long stateTransfers, long censusViews, long voluntaryAmnesia,
+      long staleIgnored) {
 
     /** All dropped datagrams. */
     public long droppedTotal() {

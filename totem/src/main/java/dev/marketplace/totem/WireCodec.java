@@ -39,7 +39,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class WireCodec {
 
   /** Current wire version. */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   /** Length of the truncated HMAC tag. */
   public static final int TAG_BYTES = 16;
@@ -246,6 +246,7 @@ public final class WireCodec {
       b.uvar(m.logSlots());
       b.uvar(m.logPos());
       b.raw((byte) (m.amnesiac() ? 1 : 0));
+      b.fixed64(m.coordInc());
       streams(b, m.streams());
     } else if (body instanceof StartView m) {
       b.svar(m.view());
@@ -333,7 +334,8 @@ public final class WireCodec {
         if (am > 1) {
           return null;
         }
-        return new ViewChange(nv, lnv, slots, pos, am == 1, List.copyOf(streams(r)));
+        long coordInc = r.fixed64();
+        return new ViewChange(nv, lnv, slots, pos, am == 1, coordInc, List.copyOf(streams(r)));
       }
       case 10: {
         long v = r.svar();

@@ -110,7 +110,7 @@ class AuthenticatedGarbageTest {
         return new TooFar(small(r), small(r));
       case 8:
         return new ViewChange(r.nextInt(6), r.nextInt(5) - 1, small(r), small(r),
-            r.nextBoolean(), streams(r));
+            r.nextBoolean(), r.nextBoolean() ? 0 : r.nextLong(), streams(r));
       case 9: {
         List<MemberInc> ms = new ArrayList<>();
         for (int i = 0; i < 5; i++) {

@@ -85,10 +85,16 @@ final class Sim {
   final boolean[][] cut;
   private final ArrayDeque<String> trace = new ArrayDeque<>();
   final List<Key> global = new ArrayList<>();
+  /** START_VIEWs already checked for I7 (view, members, start): relays are not re-checked. */
+  private final Set<String> startViewsSeen = new HashSet<>();
+  /** Census START_VIEWs seen (first sends), for tests. */
+  int censusStarts;
   final Map<Key, byte[]> broadcasts = new HashMap<>();
   long events;
   long deliveries;
   Consumer<Sim> afterEvent;
+  /** When non-null, every datagram sent is recorded here as {from, bytes} (stale replays). */
+  List<Object[]> capture;
   /** Drops outgoing datagrams (from, decoded message) for which this returns true. */
   java.util.function.BiPredicate<Integer, TotemMessage> dropSend;
 
@@ -105,6 +111,12 @@ final class Sim {
     this.codec = new WireCodec(base.clusterId(), base.clusterKey());
     this.nodes = new Node[n];
     this.cut = new boolean[n][n];
+    List<TotemMessage.MemberInc> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add(new TotemMessage.MemberInc(i, 0));
+    }
+    // The bootstrap view 0 was never "started"; a relay of it is not checked by I7.
+    startViewsSeen.add(startViewId(new StartView(0, List.copyOf(all), -1, 0, 0, 0, List.of())));
     for (int i = 0; i < n; i++) {
       nodes[i] = new Node(i);
       nodes[i].core = TotemCore.bootstrap(base.withSelf(i), rng.split());
@@ -181,6 +193,29 @@ final class Sim {
     x.core = TotemCore.restart(base.withSelf(i), rng.split(), x.app.size());
     note("restart " + i + " at " + x.app.size());
     schedule(time + 1 + rng.nextInt(UNITS), TICK, -1, i, null, x.gen);
+  }
+
+  /**
+   * Replaces member i's bootstrap core, before anything ran, by an amnesiac one at position 0: a
+   * member whose first start failed after it recorded "started" (mixed first start).
+   */
+  void amnesiacAtStart(int i) {
+    nodes[i].core = TotemCore.restart(base.withSelf(i), rng.split(), 0);
+    note("member " + i + " starts amnesiac");
+  }
+
+  /** Crashes every live member at once (a whole-cluster crash). */
+  void crashAll() {
+    for (int i = 0; i < n; i++) {
+      crash(i);
+    }
+  }
+
+  /** Restarts every crashed member, each at its durable position. */
+  void restartAll() {
+    for (int i = 0; i < n; i++) {
+      restart(i);
+    }
   }
 
   int aliveCount() {
@@ -394,6 +429,9 @@ final class Sim {
         fail("datagram of " + o.bytes().length + " bytes exceeds budget");
       }
       learnOwn(x, o.bytes());
+      if (capture != null) {
+        capture.add(new Object[] {x.id, o.bytes()});
+      }
       if (dropSend != null) {
         WireCodec.Decoded dd = codec.decode(o.bytes());
         if (dd.ok() && dropSend.test(x.id, dd.message())) {
@@ -528,10 +566,27 @@ final class Sim {
     record(x, d.message().header().incarnation(), from, b);
   }
 
+  private static String startViewId(StartView sv) {
+    return sv.view() + " " + sv.members() + " " + sv.chosenLogView() + " " + sv.startPos();
+  }
+
   private void learnOwn(Node x, byte[] bytes) {
     WireCodec.Decoded d = codec.decode(bytes);
     if (d.ok() && d.message().body() instanceof Sequence) {
       record(x, d.message().header().incarnation(), x.id, d.message().body());
+    }
+    if (d.ok() && d.message().body() instanceof StartView sv) {
+      // I7: a START_VIEW, when first sent, starts at or after everything delivered anywhere.
+      if (startViewsSeen.add(startViewId(sv))) {
+        if (sv.chosenLogView() == TotemCore.COLD) {
+          censusStarts++;
+          note(x.id + " CENSUS v" + sv.view() + " P=" + sv.startPos() + " src" + sv.source());
+        }
+        if (sv.startPos() < global.size()) {
+          fail("I7: member " + x.id + " started view " + sv.view() + " at position "
+              + sv.startPos() + " but " + global.size() + " commands were delivered already");
+        }
+      }
     }
   }
 

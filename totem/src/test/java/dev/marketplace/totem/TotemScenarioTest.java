@@ -280,7 +280,8 @@ class TotemScenarioTest {
 
   /** Correct magic, version, cluster and tag, but an unknown kind byte. */
   private static byte[] authenticGarbage(long clusterId, byte[] key) throws Exception {
-    byte[] body = new byte[] {'T', 'M', 1, 0, 0, 0, 0, 0, 0, 0, 0, 99, 1, 2, 3};
+    byte[] body = new byte[] {'T', 'M', (byte) WireCodec.VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 99,
+        1, 2, 3};
     for (int i = 0; i < 8; i++) {
       body[3 + i] = (byte) (clusterId >>> (56 - 8 * i));
     }

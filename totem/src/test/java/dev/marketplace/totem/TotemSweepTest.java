@@ -2,14 +2,17 @@ package dev.marketplace.totem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
  * Randomized sweep: every seed builds a random fault schedule (loss up to 30%, duplication,
- * reordering, partitions, isolations, crashes and restarts that never leave fewer than a quorum
- * of members holding their state), checks every safety invariant after every event, then heals
- * and requires convergence in bounded simulated time.
+ * reordering, partitions, isolations, single crashes and restarts, whole-cluster crashes (all
+ * restarted, or all but one which comes back at the end) and crashes of a quorum), checks every
+ * safety invariant after every event, then heals, restarts everyone and requires convergence in
+ * bounded simulated time (a cold start needs every member, so liveness is checked only then).
  *
  * <p>{@code -Dtotem.sweep.seeds=N} runs N seeds (default 2000); {@code -Dtotem.sweep.seed=S}
  * replays exactly one seed (the failure message prints it).
@@ -19,6 +22,8 @@ class TotemSweepTest {
   private static final long[] VIEWS = {0};
   private static final long[] XFERS = {0};
   private static final long[] MAX_CONVERGE = {0};
+  private static final long[] CENSUS = {0};
+  private static final long[] AMNESIA = {0};
 
   @Test
   void randomFaultSchedulesKeepEveryInvariant() {
@@ -39,10 +44,13 @@ class TotemSweepTest {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("totem sweep: %d seeds, %d deliveries, %d view installs, %d state"
-        + " transfers, slowest convergence after heal %d ticks (bound 400), %d ms%n", seeds,
-        delivered, VIEWS[0], XFERS[0], MAX_CONVERGE[0], ms);
+        + " transfers, %d census views, %d voluntary amnesia, slowest convergence after heal %d"
+        + " ticks (bound 400), %d ms%n", seeds, delivered, VIEWS[0], XFERS[0], CENSUS[0],
+        AMNESIA[0], MAX_CONVERGE[0], ms);
     assertThat(VIEWS[0]).as("the sweep exercises view changes").isPositive();
     assertThat(XFERS[0]).as("the sweep exercises state transfer").isPositive();
+    assertThat(CENSUS[0]).as("the sweep exercises cold starts").isPositive();
+    assertThat(AMNESIA[0]).as("the sweep exercises voluntary amnesia").isPositive();
     assertThat(delivered).isPositive();
   }
 
@@ -57,7 +65,7 @@ class TotemSweepTest {
     double rate = 0.05 + r.nextDouble() * 0.25;
     int phases = 2 + r.nextInt(5);
     for (int p = 0; p < phases; p++) {
-      switch (r.nextInt(7)) {
+      switch (r.nextInt(9)) {
         case 0, 1 -> crashOne(sim, r);
         case 2 -> restartOne(sim, r);
         case 3 -> {
@@ -67,6 +75,8 @@ class TotemSweepTest {
         }
         case 4 -> sim.isolate(r.nextInt(n));
         case 5 -> sim.heal();
+        case 6 -> wholeClusterCrash(sim, r);
+        case 7 -> quorumCrash(sim, r);
         default -> { }
       }
       sim.run(10 + r.nextInt(50), rate);
@@ -79,7 +89,9 @@ class TotemSweepTest {
     for (Sim.Node x : sim.nodes) {
       VIEWS[0] += x.core.status().counters().viewsInstalled();
       XFERS[0] += x.core.status().counters().stateTransfers();
+      AMNESIA[0] += x.core.status().counters().voluntaryAmnesia();
     }
+    CENSUS[0] += sim.censusStarts;
     return sim.global.size();
   }
 
@@ -97,6 +109,32 @@ class TotemSweepTest {
     }
     if (withState >= sim.base.quorum()) {
       sim.crash(i);
+    }
+  }
+
+  /** Crashes every member; restarts all of them, or all but one (it comes back later). */
+  static void wholeClusterCrash(Sim sim, SplittableRandom r) {
+    sim.crashAll();
+    int keepDown = r.nextBoolean() ? r.nextInt(sim.n) : -1;
+    for (int i = 0; i < sim.n; i++) {
+      if (i != keepDown) {
+        sim.restart(i);
+      }
+    }
+  }
+
+  /** Crashes a quorum of random members at once (their logs are lost) and restarts them. */
+  static void quorumCrash(Sim sim, SplittableRandom r) {
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 0; i < sim.n; i++) {
+      ids.add(i);
+    }
+    java.util.Collections.shuffle(ids, new java.util.Random(r.nextLong()));
+    for (int k = 0; k < sim.base.quorum(); k++) {
+      sim.crash(ids.get(k));
+    }
+    if (r.nextBoolean()) {
+      sim.restartAll();
     }
   }
 

@@ -47,7 +47,7 @@ class WireCodecTest {
         new Fetch(-1, 123, 5),
         new Anchor(5, 10, 30, 33, streams),
         new TooFar(100, 120),
-        new ViewChange(9, 8, 20, 60, true, streams),
+        new ViewChange(9, 8, 20, 60, true, -77, streams),
         new StartView(9, List.of(new MemberInc(0, 0), new MemberInc(3, 12)), 8, 20, 60, 3,
             streams),
         new GetView(9));
@@ -72,7 +72,7 @@ class WireCodecTest {
     assertThat(new WireCodec(7L, "another-key-0123456789".getBytes(StandardCharsets.UTF_8))
         .decode(good).rejection()).isEqualTo(WireCodec.Rejection.BAD_TAG);
     byte[] v2 = good.clone();
-    v2[2] = 2;
+    v2[2] = (byte) (WireCodec.VERSION + 1);
     assertThat(codec.decode(v2).rejection()).isEqualTo(WireCodec.Rejection.WRONG_VERSION);
     byte[] cut = java.util.Arrays.copyOf(good, good.length - 1);
     assertThat(codec.decode(cut).ok()).isFalse();

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +26,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +54,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>State transfer.</b> When the core needs it, the apply thread fetches a snapshot over
  *       TCP ({@link SnapshotTransfer}, same port number as the member's UDP port) from the named
  *       member (then any other), restores it and tells the core the restored position.
- *   <li><b>Start.</b> A replica whose state machine never applied anything bootstraps a new
- *       cluster (incarnation 0, view 0); otherwise it restarts as an amnesiac member at {@code
- *       lastApplied()}. See the README for the one window where this guess is wrong.
+ *   <li><b>Start.</b> A replica bootstraps a brand-new cluster (incarnation 0, view 0) only on
+ *       its very first start: no durable {@link StartMarker} yet and nothing applied. The marker
+ *       is recorded (on disk) before the first datagram; every later start, even at position 0,
+ *       rejoins as an amnesiac member at {@code lastApplied()} — after a whole-cluster restart
+ *       the members form a census view (totem/DESIGN.md, "Cold start").
  * </ul>
  *
  * <p>Thread-safe: any thread may call any method.
@@ -113,6 +117,7 @@ public final class TotemReplication implements Replication {
 
   private final Options options;
   private final Consumer<Throwable> onFatal;
+  private final Function<StateMachine, StartMarker> markers;
   private final LinkedBlockingQueue<Work> work = new LinkedBlockingQueue<>();
   private final Map<Long, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
   private final AtomicLong nextRequestId = new AtomicLong(1);
@@ -138,12 +143,26 @@ public final class TotemReplication implements Replication {
   private volatile Throwable fatal;
 
   /**
+   * A replication whose "started before" marker lives in the state machine's PostgreSQL database
+   * ({@link JdbcStartMarker}; the state machine must be a {@code JdbcStateMachine}).
+   *
    * @param options settings
    * @param onFatal called once, from the apply thread, after a fatal apply failure (e.g. exit)
    */
   public TotemReplication(Options options, Consumer<Throwable> onFatal) {
+    this(options, onFatal, JdbcStartMarker::forStateMachine);
+  }
+
+  /**
+   * @param options settings
+   * @param onFatal called once, from the apply thread, after a fatal apply failure (e.g. exit)
+   * @param markers gives the durable start marker of the state machine passed to {@link #start}
+   */
+  public TotemReplication(Options options, Consumer<Throwable> onFatal,
+      Function<StateMachine, StartMarker> markers) {
     this.options = options;
     this.onFatal = onFatal == null ? t -> { } : onFatal;
+    this.markers = Objects.requireNonNull(markers, "markers");
     timer.setRemoveOnCancelPolicy(true);
   }
 
@@ -155,6 +174,11 @@ public final class TotemReplication implements Replication {
     stateMachine = sm;
     long applied = sm.lastApplied();
     InetSocketAddress self = options.members().get(options.memberId());
+    StartMarker marker = markers.apply(sm);
+    boolean startedBefore = marker.startedBefore();
+    // Bootstrap only the very first time; record the start before any datagram leaves.
+    boolean bootstrap = !startedBefore && applied == 0;
+    marker.recordStart();
     try {
       snapshots = new SnapshotTransfer(self, sm, options.clusterKey());
       TotemConfig cfg = TotemNode.tunedConfig(options.members().size(), options.memberId(),
@@ -163,12 +187,12 @@ public final class TotemReplication implements Replication {
       t.setDaemon(true);
       applier = t;
       t.start();
-      node = TotemNode.start(cfg, options.members(), null, applied == 0 ? -1 : applied,
+      node = TotemNode.start(cfg, options.members(), null, bootstrap ? -1 : applied,
           new Handler(), options.node());
       nodeSet.countDown();
       timer.scheduleAtFixedRate(this::logStats, 10, 10, TimeUnit.SECONDS);
       log.info("totem member {} started at {} ({}), applied position {}", options.memberId(),
-          self, applied == 0 ? "bootstrap" : "restart", applied);
+          self, bootstrap ? "bootstrap: first start of this replica" : "restart", applied);
     } catch (IOException e) {
       closed = true;
       if (snapshots != null) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,8 @@ class TotemReplicationTest {
       StandardCharsets.UTF_8);
   private final List<TotemReplication> replicas = new ArrayList<>();
   private final List<MemoryStateMachine> machines = new ArrayList<>();
+  /** Each replica's durable "started before" flag (survives a close/start like a database). */
+  private final List<AtomicBoolean> started = new ArrayList<>();
   private List<InetSocketAddress> addresses;
 
   @AfterEach
@@ -44,15 +47,29 @@ class TotemReplicationTest {
     addresses = freeAddresses(5);
     for (int i = 0; i < 5; i++) {
       machines.add(new MemoryStateMachine());
+      started.add(new AtomicBoolean());
       replicas.add(null);
       startReplica(i, loss);
     }
   }
 
   private void startReplica(int i, double loss) {
+    AtomicBoolean flag = started.get(i);
+    StartMarker marker = new StartMarker() {
+      @Override
+      public boolean startedBefore() {
+        return flag.get();
+      }
+
+      @Override
+      public void recordStart() {
+        flag.set(true);
+      }
+    };
     TotemReplication r = new TotemReplication(
         TotemReplication.Options.of(i, addresses, 9, KEY)
-            .withNode(TotemNode.Settings.defaults().withLoss(loss, 100 + i)), null);
+            .withNode(TotemNode.Settings.defaults().withLoss(loss, 100 + i)), null,
+        sm -> marker);
     r.start(machines.get(i));
     replicas.set(i, r);
   }
@@ -145,6 +162,48 @@ class TotemReplicationTest {
         machines.stream().allMatch(m -> m.contains("c")));
     for (MemoryStateMachine m : machines) {
       assertThat(m.applied()).isEqualTo(machines.get(0).applied());
+    }
+  }
+
+  @Test
+  void aReplicaRestartedBeforeItAppliedAnythingRejoinsAsANewIncarnation() throws Exception {
+    startCluster(0);
+    assertThat(replicas.get(2).node().status().incarnation()).as("first start: bootstrap")
+        .isZero();
+    replicas.get(2).close();
+    startReplica(2, 0); // nothing applied, but it started before: restart, never bootstrap
+    assertThat(replicas.get(2).node().status().incarnation()).isNotZero();
+    await().atMost(DEADLINE).until(() -> replicas.get(2).status().getHasQuorum()
+        && replicas.get(2).status().getMembersCount() == 5);
+    replicas.get(2).submit("x".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+    await().atMost(DEADLINE).until(() -> machines.stream().allMatch(m -> m.contains("x")));
+  }
+
+  @Test
+  void wholeClusterRestartOnTheSameStateMachinesResumes() throws Exception {
+    startCluster(0.02);
+    for (int k = 0; k < 100; k++) {
+      replicas.get(k % 5).submit(("a" + k).getBytes(StandardCharsets.UTF_8));
+    }
+    replicas.get(4).readBarrier().get(30, TimeUnit.SECONDS);
+    for (int i = 0; i < 5; i++) {
+      replicas.get(i).close();
+    }
+    List<String> before = machines.get(4).applied();
+    for (int i = 0; i < 5; i++) {
+      startReplica(i, 0.02);
+    }
+    await().atMost(DEADLINE).until(() -> replicas.stream().allMatch(r ->
+        r.status().getHasQuorum() && r.status().getMembersCount() == 5));
+    for (int i = 0; i < 5; i++) {
+      replicas.get(i).submit(("b" + i).getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+    }
+    await().atMost(DEADLINE).until(() ->
+        machines.stream().allMatch(m -> m.applied().size() == machines.get(0).applied().size()
+            && m.contains("b0") && m.contains("b4")));
+    for (MemoryStateMachine m : machines) {
+      assertThat(m.applied()).isEqualTo(machines.get(0).applied());
+      assertThat(m.applied().subList(0, before.size())).isEqualTo(before);
     }
   }
 
