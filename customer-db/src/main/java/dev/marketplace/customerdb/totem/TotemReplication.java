@@ -43,9 +43,11 @@ import org.slf4j.LoggerFactory;
  *       decode is applied as an empty no-op (deterministic: every replica sees the same bytes)
  *       and counted.
  *   <li><b>Apply.</b> One apply thread; delivered batches (whole slots) are merged up to {@code
- *       maxBatch} commands and applied as one transaction at their global positions with {@code
- *       durable = false}: a killed process loses nothing PostgreSQL has accepted, and what it
- *       lost is re-fetched from the others (its restart position is {@link
+ *       maxBatch} commands and applied as one transaction at their global positions. The
+ *       transaction commits synchronously (durable) only when it holds one of this replica's own
+ *       writes whose client is waiting, so an acknowledged write survives even a crash of the
+ *       PostgreSQL server; other batches commit asynchronously: a killed process loses nothing
+ *       PostgreSQL has accepted, and what a PostgreSQL crash lost is re-fetched from the others (its restart position is {@link
  *       StateMachine#lastApplied()}). Positions at or below {@code lastApplied()} (already
  *       applied before a restart or covered by a restored snapshot) are skipped.
  *   <li><b>Read barrier.</b> A no-op marker (empty payload) is broadcast and the barrier completes
@@ -435,8 +437,19 @@ public final class TotemReplication implements Replication {
       payloads.add(payload);
       mine[i - from] = rid;
     }
+    // Durable when one of this replica's own writes is waiting: its client is told "done" right
+    // after this returns, so the write must survive a crash of the PostgreSQL server too (the
+    // census of a whole-cluster restart trusts every member's durable position). Batches of
+    // other members' commands and of read-barrier markers commit asynchronously.
+    boolean ownWriteWaiting = false;
+    for (int i = 0; i < mine.length; i++) {
+      if (mine[i] != 0 && payloads.get(i).length > 0 && pending.containsKey(mine[i])) {
+        ownWriteWaiting = true;
+        break;
+      }
+    }
     long t0 = System.nanoTime();
-    List<byte[]> results = sm.apply(firstIndex, payloads, false);
+    List<byte[]> results = sm.apply(firstIndex, payloads, ownWriteWaiting);
     applyNanos.addAndGet(System.nanoTime() - t0);
     applyBatches.incrementAndGet();
     appliedCommands.addAndGet(payloads.size());

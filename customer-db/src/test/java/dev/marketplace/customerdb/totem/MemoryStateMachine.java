@@ -16,6 +16,8 @@ import java.util.List;
  */
 final class MemoryStateMachine implements StateMachine {
   private final List<String> applied = new ArrayList<>();
+  /** Payloads applied in a batch the replication asked to commit durably. */
+  private final java.util.Set<String> appliedDurably = new java.util.HashSet<>();
   private long lastApplied;
 
   @Override
@@ -35,6 +37,9 @@ final class MemoryStateMachine implements StateMachine {
       String s = new String(c, StandardCharsets.UTF_8);
       if (!s.isEmpty()) {
         applied.add(s);
+        if (durable) {
+          appliedDurably.add(s);
+        }
       }
       results.add((index + ":" + s).getBytes(StandardCharsets.UTF_8));
       index++;
@@ -51,6 +56,11 @@ final class MemoryStateMachine implements StateMachine {
   /** The applied payloads, in order. */
   synchronized List<String> applied() {
     return List.copyOf(applied);
+  }
+
+  /** Whether {@code s} was applied in a batch committed with {@code durable = true}. */
+  synchronized boolean appliedDurably(String s) {
+    return appliedDurably.contains(s);
   }
 
   synchronized boolean contains(String s) {

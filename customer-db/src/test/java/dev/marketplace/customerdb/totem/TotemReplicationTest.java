@@ -117,6 +117,21 @@ class TotemReplicationTest {
   }
 
   @Test
+  void anAcknowledgedWriteWasCommittedDurablyAtItsOrigin() throws Exception {
+    startCluster(0.05);
+    List<CompletableFuture<byte[]>> writes = new ArrayList<>();
+    for (int k = 0; k < 40; k++) {
+      writes.add(replicas.get(k % 5).submit(("durable-" + k).getBytes(StandardCharsets.UTF_8)));
+    }
+    for (int k = 0; k < 40; k++) {
+      writes.get(k).get(30, TimeUnit.SECONDS);
+      // The census of a whole-cluster restart trusts the origin's durable position.
+      assertThat(machines.get(k % 5).appliedDurably("durable-" + k))
+          .as("write " + k + " durable at its origin " + (k % 5)).isTrue();
+    }
+  }
+
+  @Test
   void concurrentBarriersAllComplete() throws Exception {
     startCluster(0);
     List<CompletableFuture<Void>> barriers = new ArrayList<>();
