@@ -27,7 +27,7 @@ public final class CustomerDbMain implements Callable<Integer> {
   @Mixin
   ReplicaOptions replica = new ReplicaOptions();
 
-  @Option(names = "--customer-db-replicas", defaultValue = "127.0.0.1:50051",
+  @Option(names = "--customer-db-replicas", defaultValue = "127.0.0.1:21051",
       description = "host:port of every customer-db replica (env CUSTOMER_DB_REPLICAS).")
   String replicas;
 

@@ -50,11 +50,11 @@ public final class LocalClusterMain {
     Path dataDir;
 
     @Option(names = "--customer-db-replicas",
-        defaultValue = "127.0.0.1:50051,127.0.0.1:50052,127.0.0.1:50053,127.0.0.1:50054,127.0.0.1:50055")
+        defaultValue = "127.0.0.1:21051,127.0.0.1:21052,127.0.0.1:21053,127.0.0.1:21054,127.0.0.1:21055")
     String customerDbReplicas;
 
     @Option(names = "--product-db-replicas",
-        defaultValue = "127.0.0.1:50061,127.0.0.1:50062,127.0.0.1:50063,127.0.0.1:50064,127.0.0.1:50065")
+        defaultValue = "127.0.0.1:21061,127.0.0.1:21062,127.0.0.1:21063,127.0.0.1:21064,127.0.0.1:21065")
     String productDbReplicas;
 
     @Option(names = "--seller-servers", defaultValue = "127.0.0.1:8081,127.0.0.1:8082")
@@ -69,7 +69,7 @@ public final class LocalClusterMain {
     @Option(names = "--pg-url", description = "Existing PostgreSQL (JDBC URL); empty: run our own.")
     String pgUrl;
 
-    @Option(names = "--pg-port", defaultValue = "54329", description = "Port of our own PostgreSQL.")
+    @Option(names = "--pg-port", defaultValue = "25432", description = "Port of our own PostgreSQL.")
     int pgPort;
 
     @Option(names = "--start-timeout-seconds", defaultValue = "180",

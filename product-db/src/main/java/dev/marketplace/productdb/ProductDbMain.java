@@ -27,7 +27,7 @@ public final class ProductDbMain implements Callable<Integer> {
   @Mixin
   ReplicaOptions replica = new ReplicaOptions();
 
-  @Option(names = "--product-db-replicas", defaultValue = "127.0.0.1:50061",
+  @Option(names = "--product-db-replicas", defaultValue = "127.0.0.1:21061",
       description = "host:port of every product-db replica (env PRODUCT_DB_REPLICAS).")
   String replicas;
 

@@ -14,9 +14,9 @@ import picocli.CommandLine;
 
 /** Choice and validation of the replication options (no sockets are opened). */
 class ReplicationOptionsTest {
-  private static final List<HostPort> ONE = List.of(new HostPort("127.0.0.1", 50051));
+  private static final List<HostPort> ONE = List.of(new HostPort("127.0.0.1", 21051));
   private static final List<HostPort> FIVE = HostPort.parseList("CUSTOMER_DB_REPLICAS",
-      "10.0.0.1:50051,10.0.0.2:50051,10.0.0.3:50051,10.0.0.4:50051,10.0.0.5:50051");
+      "10.0.0.1:21051,10.0.0.2:21051,10.0.0.3:21051,10.0.0.4:21051,10.0.0.5:21051");
 
   private static ReplicationOptions parse(String... args) {
     ReplicationOptions o = new ReplicationOptions();
@@ -43,7 +43,7 @@ class ReplicationOptionsTest {
   @Test
   void totemAddressesAreTheGrpcHostsWithThePortOffset() {
     assertThat(ReplicationOptions.totemAddresses(FIVE, 1000)).first()
-        .isEqualTo(new InetSocketAddress("10.0.0.1", 51051));
+        .isEqualTo(new InetSocketAddress("10.0.0.1", 22051));
     assertThatThrownBy(() -> ReplicationOptions.totemAddresses(FIVE, 20_000))
         .isInstanceOf(ConfigException.class).hasMessageContaining("TOTEM_PORT_OFFSET");
     assertThat(ReplicationOptions.clusterId(FIVE, 1000))
