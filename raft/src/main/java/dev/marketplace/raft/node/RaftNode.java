@@ -61,6 +61,8 @@ import java.util.function.Consumer;
  */
 public final class RaftNode implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftNode.class.getName());
+  /** {@code -Draft.traceElections=true}: log every vote / pre-vote message sent and received. */
+  private static final boolean TRACE_ELECTIONS = Boolean.getBoolean("raft.traceElections");
 
   private final RaftNodeOptions opts;
   private final LogStorage storage;
@@ -193,7 +195,18 @@ public final class RaftNode implements AutoCloseable {
     });
     ticker.scheduleAtFixedRate(() -> events.add(this::onTick), opts.tickMillis(),
         opts.tickMillis(), TimeUnit.MILLISECONDS);
-    transport.start(this::onMessage);
+    transport.start(new RaftTransport.Receiver() {
+      @Override
+      public void receive(int fromPeer, byte[] message) {
+        onMessage(fromPeer, message);
+      }
+
+      @Override
+      public void peerUnreachable(int peer) {
+        if (TRACE_ELECTIONS) trace("transport lost member " + peer);
+        events.add(() -> core.peerUnreachable(peer));
+      }
+    });
   }
 
   private static Thread thread(Runnable r, String name) {
@@ -295,7 +308,19 @@ public final class RaftNode implements AutoCloseable {
       undecodable.incrementAndGet();
       return;
     }
+    if (TRACE_ELECTIONS && isElectionMessage(m)) trace("recv " + m.trace());
     events.add(() -> core.step(m));
+  }
+
+  private static boolean isElectionMessage(Message m) {
+    return switch (m.type()) {
+      case VOTE, VOTE_RESP, PRE_VOTE, PRE_VOTE_RESP -> true;
+      default -> false;
+    };
+  }
+
+  private void trace(String what) {
+    LOG.log(Level.INFO, java.time.LocalTime.now() + " raft node " + id + ": " + what);
   }
 
   /**
@@ -354,6 +379,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void send(Message m) {
+    if (TRACE_ELECTIONS && isElectionMessage(m)) trace("send " + m.trace());
     try {
       transport.send(m.to(), MessageCodec.encode(m));
     } catch (RuntimeException e) {
@@ -409,6 +435,9 @@ public final class RaftNode implements AutoCloseable {
     while (core.hasReady()) {
       Ready rd = core.ready();
       SoftState ss = rd.softState();
+      if (ss != null) {
+        trace(ss.role() + " term " + ss.term() + " leader " + ss.leader());
+      }
       if (ss != null && ss.term() > lastTerm) {
         lastTerm = ss.term();
         failProposalsBefore(ss.term(), ss.leader());
