@@ -211,8 +211,9 @@ public final class GrpcRaftTransport implements RaftTransport {
 
     Peer(int id, HostPort addr) {
       this.id = id;
+      // directExecutor: the only callbacks are the rare stream-end / readiness notices
       this.channel = NettyChannelBuilder.forAddress(addr.host(), addr.port()).usePlaintext()
-          .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
+          .directExecutor().maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
       this.stub = RaftPeerGrpc.newStub(channel);
       watch(channel.getState(false));
     }

@@ -10,7 +10,6 @@ import dev.marketplace.raft.node.RaftNode;
 import dev.marketplace.raft.node.RaftNodeOptions;
 import dev.marketplace.raft.node.RaftStateMachine;
 import dev.marketplace.raft.storage.SegmentedLogStorage;
-import dev.marketplace.replica.GrpcServerHost;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -169,13 +168,13 @@ public final class RaftBenchmark {
     for (int i = 0; i < n; i++) peers.add(new HostPort("127.0.0.1", freePort()));
     RaftNode[] nodes = new RaftNode[n];
     GrpcRaftTransport[] transports = new GrpcRaftTransport[n];
-    GrpcServerHost[] servers = new GrpcServerHost[n];
+    RaftPeerServer[] servers = new RaftPeerServer[n];
     String key = "benchmark-cluster-key-0123456789";
     try {
       for (int i = 0; i < n; i++) {
         GrpcRaftTransport t = new GrpcRaftTransport(i, peers, key);
         transports[i] = t;
-        servers[i] = GrpcServerHost.start("127.0.0.1", peers.get(i).port(), t.service());
+        servers[i] = RaftPeerServer.start("127.0.0.1", peers.get(i).port(), t);
         nodes[i] = new RaftNode(RaftNodeOptions.defaults(i, n).withSnapshotEvery(50_000),
             new SegmentedLogStorage(dir.resolve("n" + i)), t, new Counter(), null);
         nodes[i].start();
@@ -238,7 +237,7 @@ public final class RaftBenchmark {
           leader.status().persistedEntries());
     } finally {
       for (RaftNode node : nodes) if (node != null) node.close();
-      for (GrpcServerHost s : servers) if (s != null) s.close();
+      for (RaftPeerServer s : servers) if (s != null) s.close();
     }
   }
 
