@@ -226,9 +226,14 @@ public final class RaftBenchmark {
         long[] after = counters(nodes, transports, l);
         double w = Math.max(1, count[0]);
         System.out.printf("  per write: %.2f frames, %.2f fsyncs (all 5 members); leader: "
-            + "%.1f entries per fsync%n", (after[0] - before[0]) / w,
-            (after[1] - before[1]) / w,
-            (after[3] - before[3]) / (double) Math.max(1, after[2] - before[2]));
+            + "%.1f entries per fsync, sent %.2f / received %.2f messages per write%n",
+            (after[0] - before[0]) / w, (after[1] - before[1]) / w,
+            (after[3] - before[3]) / (double) Math.max(1, after[2] - before[2]),
+            (after[4] - before[4]) / w, (after[5] - before[5]) / w);
+        if (after[6] != before[6] || !l.status().isLeader()) {
+          System.out.printf("  leadership changed during the run (term %d -> %d)%n", before[6],
+              after[6]);
+        }
         stop.set(true);
         for (Thread t : ts) t.join(15_000);
         row("raw Raft log, 5 nodes, 1 JVM, gRPC, fsync", clients, count[0], secs, h);
@@ -241,14 +246,18 @@ public final class RaftBenchmark {
     }
   }
 
-  /** {frames accepted by all, fsyncs of all, leader fsyncs, leader persisted entries}. */
+  /**
+   * {frames accepted by all, fsyncs of all, leader fsyncs, leader persisted entries, leader
+   * messages sent, leader messages received, leader term}.
+   */
   private static long[] counters(RaftNode[] nodes, GrpcRaftTransport[] ts, RaftNode leader) {
     long frames = 0;
     long fsyncs = 0;
     for (GrpcRaftTransport t : ts) frames += t.accepted();
     for (RaftNode node : nodes) fsyncs += node.status().fsyncs();
     return new long[] {frames, fsyncs, leader.status().fsyncs(),
-        leader.status().persistedEntries()};
+        leader.status().persistedEntries(), leader.status().messagesSent(),
+        leader.status().messagesReceived(), leader.status().term()};
   }
 
   /** Blocks the calling (benchmark driver) thread for a measurement window. */

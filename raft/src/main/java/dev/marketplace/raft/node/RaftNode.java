@@ -79,6 +79,8 @@ public final class RaftNode implements AutoCloseable {
   private final AtomicLong undecodable = new AtomicLong();
   private final AtomicLong fsyncs = new AtomicLong();
   private final AtomicLong persistedEntries = new AtomicLong();
+  private final AtomicLong messagesSent = new AtomicLong();
+  private final AtomicLong messagesReceived = new AtomicLong();
 
   // ---- loop-owned state
   private RaftCore core;
@@ -276,7 +278,8 @@ public final class RaftNode implements AutoCloseable {
     if (fatal != null && !s.fatal()) { // the loop may have stopped before publishing it
       s = new NodeStatus(s.id(), s.role(), s.term(), s.leader(), s.commit(), applied,
           s.lastIndex(), s.snapshotIndex(), s.logEntries(), s.droppedByCore(),
-          s.droppedUndecodable(), s.fsyncs(), s.persistedEntries(), true);
+          s.droppedUndecodable(), s.fsyncs(), s.persistedEntries(), s.messagesSent(),
+          s.messagesReceived(), true);
     }
     return s;
   }
@@ -297,6 +300,7 @@ public final class RaftNode implements AutoCloseable {
   // ------------------------------------------------------------------ transport
 
   private void onMessage(int fromPeer, byte[] bytes) {
+    messagesReceived.incrementAndGet();
     Message m;
     try {
       m = MessageCodec.decode(bytes);
@@ -380,6 +384,7 @@ public final class RaftNode implements AutoCloseable {
 
   private void send(Message m) {
     if (TRACE_ELECTIONS && isElectionMessage(m)) trace("send " + m.trace());
+    messagesSent.incrementAndGet();
     try {
       transport.send(m.to(), MessageCodec.encode(m));
     } catch (RuntimeException e) {
@@ -484,8 +489,16 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void onPersisted(IoBatch b) {
+    // every Ready of the batch is durable now: send their held-back messages as one list, so
+    // consecutive append acks to one peer across Readys coalesce into the highest
+    if (b.readys().size() == 1) {
+      sendAll(b.readys().get(0).messagesAfterPersist());
+    } else {
+      List<Message> after = new ArrayList<>();
+      for (Ready rd : b.readys()) after.addAll(rd.messagesAfterPersist());
+      sendAll(after);
+    }
     for (Ready rd : b.readys()) {
-      sendAll(rd.messagesAfterPersist());
       core.persisted(rd);
       if (rd.snapshot() != null) snapshotGates--;
     }
@@ -551,7 +564,7 @@ public final class RaftNode implements AutoCloseable {
     status = new NodeStatus(id, s.role(), s.term(), s.leader(), s.commit(), applied,
         s.lastIndex(), s.snapshotIndex(), s.lastIndex() - s.snapshotIndex(),
         s.droppedMessages(), undecodable.get(), fsyncs.get(), persistedEntries.get(),
-        fatal != null);
+        messagesSent.get(), messagesReceived.get(), fatal != null);
   }
 
   // ------------------------------------------------------------------ I/O worker
