@@ -211,9 +211,8 @@ public final class GrpcRaftTransport implements RaftTransport {
 
     Peer(int id, HostPort addr) {
       this.id = id;
-      // directExecutor: the only callbacks are the rare stream-end / readiness notices
       this.channel = NettyChannelBuilder.forAddress(addr.host(), addr.port()).usePlaintext()
-          .directExecutor().maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
+          .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
       this.stub = RaftPeerGrpc.newStub(channel);
       watch(channel.getState(false));
     }
@@ -253,26 +252,40 @@ public final class GrpcRaftTransport implements RaftTransport {
       if (now - nextAttempt < 0) return false;
       nextAttempt = now + TimeUnit.MILLISECONDS.toNanos(RECONNECT_MILLIS);
       channel.resetConnectBackoff();
+      boolean[] endedAtOnce = {false};
       StreamObserver<StreamSummary> replies = new StreamObserver<>() {
         @Override
         public void onNext(StreamSummary s) { }
 
         @Override
         public void onError(Throwable t) {
-          streamEnded(this);
+          ended();
         }
 
         @Override
         public void onCompleted() {
-          streamEnded(this);
+          ended();
+        }
+
+        private void ended() {
+          synchronized (Peer.this) {
+            endedAtOnce[0] = true;
+            streamEnded(this);
+          }
         }
       };
+      // The owner is set before the call starts: a call that fails at once may report it on
+      // this very thread, inside stub.stream(), and that stream must not be kept as live.
+      owner = replies;
       ClientCallStreamObserver<RaftFrame> s =
           (ClientCallStreamObserver<RaftFrame>) stub.stream(replies);
-      stream = s;
-      owner = replies;
-      unready = 0;
       streamsOpened.incrementAndGet();
+      if (endedAtOnce[0]) {
+        stream = null;
+        return false;
+      }
+      stream = s;
+      unready = 0;
       return true;
     }
 

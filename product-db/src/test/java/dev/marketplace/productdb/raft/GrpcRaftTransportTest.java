@@ -227,7 +227,7 @@ class GrpcRaftTransportTest {
   }
 
   @Test
-  void reportsAPeerWhoseConnectionBreaks() throws Exception {
+  void reportsAPeerWhoseConnectionBreaksAndReachesItAgainAfterItsRestart() throws Exception {
     for (int i = 0; i < 2; i++) peers.add(new HostPort("127.0.0.1", freePort()));
     GrpcRaftTransport a = new GrpcRaftTransport(0, peers, KEY);
     GrpcRaftTransport b = new GrpcRaftTransport(1, peers, KEY);
@@ -251,6 +251,22 @@ class GrpcRaftTransportTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> atB.lost.contains(0));
       assertThat(atB.lost).containsOnly(0);
       assertThat(b.peerConnectionsLost()).isPositive();
+      // b keeps sending while 0 is down (dropped), then 0 restarts on the same port: b's
+      // stream to it reopens and delivers again
+      for (int k = 0; k < 50; k++) b.send(0, new byte[] {3});
+      GrpcRaftTransport a2 = new GrpcRaftTransport(0, peers, KEY);
+      Recorder atA2 = new Recorder();
+      a2.start(atA2);
+      RaftPeerServer serverA2 = RaftPeerServer.start("127.0.0.1", peers.get(0).port(), a2);
+      try {
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+          b.send(0, new byte[] {4});
+          return atA2.from.contains(1);
+        });
+      } finally {
+        a2.close();
+        serverA2.close();
+      }
     } finally {
       b.close();
       serverB.close();
