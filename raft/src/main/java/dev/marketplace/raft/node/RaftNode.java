@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -52,7 +53,8 @@ import java.util.function.Consumer;
  *       batches, completes the futures of proposals this member accepted (identified by the
  *       {@link ProposalEnvelope}), and takes a snapshot every {@code snapshotEvery} entries, which
  *       the loop then uses to compact the log.
- *   <li><b>ticker</b>: queues a tick every {@code tickMillis}.
+ *   <li><b>ticker</b>: queues a tick {@code tickMillis} after the previous one, unless one is
+ *       still queued (a starved node's clock runs slow instead of jumping).
  * </ul>
  *
  * <p>A storage or apply failure is fatal: the node stops, fails every pending request and calls
@@ -79,6 +81,7 @@ public final class RaftNode implements AutoCloseable {
   private final AtomicLong undecodable = new AtomicLong();
   private final AtomicLong fsyncs = new AtomicLong();
   private final AtomicLong persistedEntries = new AtomicLong();
+  private final AtomicBoolean tickQueued = new AtomicBoolean();
   private final AtomicLong messagesSent = new AtomicLong();
   private final AtomicLong messagesReceived = new AtomicLong();
 
@@ -195,8 +198,12 @@ public final class RaftNode implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    ticker.scheduleAtFixedRate(() -> events.add(this::onTick), opts.tickMillis(),
-        opts.tickMillis(), TimeUnit.MILLISECONDS);
+    // At most one tick waits in the queue and ticks keep a fixed delay: a node starved of CPU
+    // sees its clock run slow, never a burst of ticks that would expire its election timer (or
+    // a leader's check-quorum) before it has read the messages that arrived meanwhile.
+    ticker.scheduleWithFixedDelay(() -> {
+      if (tickQueued.compareAndSet(false, true)) events.add(this::onTick);
+    }, opts.tickMillis(), opts.tickMillis(), TimeUnit.MILLISECONDS);
     transport.start(new RaftTransport.Receiver() {
       @Override
       public void receive(int fromPeer, byte[] message) {
@@ -432,6 +439,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void onTick() {
+    tickQueued.set(false);
     core.tick();
     if (++ticks % 10 == 0) sweepTimeouts();
   }
