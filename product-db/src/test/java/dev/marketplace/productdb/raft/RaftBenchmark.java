@@ -335,6 +335,27 @@ public final class RaftBenchmark {
     return sb.toString().strip();
   }
 
+  /** Waits until every member applied the highest commit index seen when called. */
+  private static void awaitApplied(ReplicaProcesses c, int seconds) {
+    long goal = 0;
+    for (int i = 0; i < c.n; i++) {
+      ReplicaStatus st = c.status(i);
+      if (st != null) goal = Math.max(goal, st.getCommitIndex());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      long min = Long.MAX_VALUE;
+      for (int i = 0; i < c.n; i++) {
+        ReplicaStatus st = c.status(i);
+        min = Math.min(min, st == null ? -1 : st.getAppliedIndex());
+      }
+      if (min >= goal) return;
+      LockSupport.parkNanos(50_000_000);
+    }
+    System.out.println("  (a member had not applied index " + goal + " after " + seconds
+        + " s; killing anyway)");
+  }
+
   private static void awaitCluster(ReplicaProcesses c, int seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (true) {
@@ -359,9 +380,12 @@ public final class RaftBenchmark {
     try {
       for (int k = 0; k < kills; k++) {
         awaitCluster(cluster, 120);
-        // let the restarted member catch up before the next kill
+        // let the restarted member catch up before the next kill: until every member has
+        // applied what was committed when we started waiting (a probe sent to a member still
+        // replaying thousands of entries into PostgreSQL measures that replay, not failover)
         long target = load.acked.get() + 200;
         while (load.acked.get() < target) LockSupport.parkNanos(10_000_000);
+        awaitApplied(cluster, 120);
         int leader = cluster.agreedLeader();
         if (leader < 0) {
           k--;
@@ -401,9 +425,17 @@ public final class RaftBenchmark {
             break;
           } catch (RuntimeException e) {
             String why = String.valueOf(e.getMessage());
-            attempts.add(String.format("%.0f-%.0f ms replica %d: %s", (a0 - t0) / 1e6,
-                (System.nanoTime() - t0) / 1e6, replica,
-                why.substring(0, Math.min(why.length(), 120))));
+            double a1 = (System.nanoTime() - t0) / 1e6;
+            if (why.startsWith("DEADLINE_EXCEEDED")) {
+              // where did it hang? the member's Raft position right after
+              ReplicaStatus st = cluster.status(replica);
+              why = st == null ? "DEADLINE_EXCEEDED (no status)"
+                  : String.format("DEADLINE_EXCEEDED; then %s term %d leader %d commit %d "
+                      + "applied %d", st.getRole(), st.getTerm(), st.getLeaderId(),
+                      st.getCommitIndex(), st.getAppliedIndex());
+            }
+            attempts.add(String.format("%.0f-%.0f ms replica %d: %s", (a0 - t0) / 1e6, a1,
+                replica, why.substring(0, Math.min(why.length(), 120))));
             replica = (replica + 1) % cluster.n;
             if (replica == leader) replica = (replica + 1) % cluster.n;
             LockSupport.parkNanos(5_000_000);
