@@ -237,6 +237,23 @@ public final class RaftCore {
   }
 
   /**
+   * A hint from the runtime that its connection to {@code peer} broke (for example the transport
+   * saw the peer's process go away: its TCP connection was reset). If {@code peer} is the leader
+   * this follower follows, it stops trusting it at once instead of waiting for the election
+   * timeout: it forgets the leader, which also ends its leader lease (so it grants the pre-votes
+   * of others who lost the leader too), and it campaigns after only the random part of its
+   * election timeout ({@code [0, electionTicks)} ticks; the spread still separates candidates).
+   * Any other case is ignored. Safety never depends on this hint; a wrong one (the leader is
+   * alive) costs at most one pre-vote round that the members still hearing the leader ignore,
+   * and the leader's next message makes this node follow it again.
+   */
+  public void peerUnreachable(int peer) {
+    if (peer < 0 || peer >= n || peer == id || role != Role.FOLLOWER || peer != lead) return;
+    setLead(NONE);
+    electionElapsed = Math.max(electionElapsed, cfg.electionTicks());
+  }
+
+  /**
    * Acknowledges that everything in {@code ready} (hard state, entries, snapshot) is durable.
    * Call once per Ready, in the order the Readys were returned.
    */
@@ -486,10 +503,32 @@ public final class RaftCore {
       if (!pre) {
         electionElapsed = 0;
         votedFor = m.from();
+      } else if (role == Role.FOLLOWER) {
+        // Granting means this node also thinks the leader is gone (its lease is over) and the
+        // candidate's log is good enough. Give that candidate the field: forget the leader and
+        // restart the election timer, so this node does not start a rival candidacy while the
+        // candidate's vote round is under way (two candidates of one term can split the vote
+        // and cost everyone another election timeout).
+        setLead(NONE);
+        electionElapsed = 0;
+      } else if (role == Role.PRE_CANDIDATE && yieldsTo(m)) {
+        // two pre-candidates at once: the one with the better claim goes on, the other steps
+        // back (a follower with a fresh timer) instead of splitting the vote with it
+        becomeFollower(term, NONE);
       }
     } else {
       send(Message.builder(respType, id, m.from(), term).reject(true).build());
     }
+  }
+
+  /**
+   * Whether this pre-candidate should step back for the pre-candidate {@code m} (whose pre-vote
+   * it grants): its log is more up to date, or as up to date and its id is lower. Exactly one of
+   * two pre-candidates with equal logs steps back.
+   */
+  private boolean yieldsTo(Message m) {
+    boolean sameLog = m.logTerm() == log.lastTerm() && m.index() == log.lastIndex();
+    return !sameLog || m.from() < id;
   }
 
   // ---------------------------------------------------------------- follower / candidate

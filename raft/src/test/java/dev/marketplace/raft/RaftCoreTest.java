@@ -53,6 +53,110 @@ class RaftCoreTest {
     }
   }
 
+  /** Ticks a fresh node until it is a pre-candidate; returns its PRE_VOTE requests. */
+  private static List<Message> tickToPreCandidate(RaftCore c) {
+    List<Message> out = new ArrayList<>();
+    for (int i = 0; i < 100 && c.role() != Role.PRE_CANDIDATE; i++) {
+      c.tick();
+      out.addAll(drain(c));
+    }
+    assertThat(c.role()).isEqualTo(Role.PRE_CANDIDATE);
+    return out;
+  }
+
+  private static Message to(List<Message> msgs, int to, MessageType type) {
+    return msgs.stream().filter(m -> m.to() == to && m.type() == type).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type + " to " + to + " in " + msgs));
+  }
+
+  @Test
+  void ofTwoPreCandidatesWithEqualLogsTheHigherIdStepsBack_preVoteYield() {
+    RaftCore a = node(1, 5);
+    RaftCore b = node(2, 5);
+    List<Message> fromA = tickToPreCandidate(a);
+    List<Message> fromB = tickToPreCandidate(b);
+    // their pre-votes cross: each grants the other's, but only b (higher id) steps back
+    a.step(to(fromB, 1, MessageType.PRE_VOTE));
+    b.step(to(fromA, 2, MessageType.PRE_VOTE));
+    List<Message> aOut = drain(a);
+    List<Message> bOut = drain(b);
+    assertThat(to(aOut, 2, MessageType.PRE_VOTE_RESP).reject()).isFalse();
+    assertThat(to(bOut, 1, MessageType.PRE_VOTE_RESP).reject()).isFalse();
+    assertThat(a.role()).isEqualTo(Role.PRE_CANDIDATE);
+    assertThat(b.role()).isEqualTo(Role.FOLLOWER);
+    // b's pre-vote round ends: late grants no longer make it a candidate
+    b.step(Message.builder(MessageType.PRE_VOTE_RESP, 3, 2, 1).build());
+    b.step(Message.builder(MessageType.PRE_VOTE_RESP, 4, 2, 1).build());
+    drain(b);
+    assertThat(b.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(b.term()).isZero();
+    // a wins with b's grant and one more
+    a.step(to(bOut, 1, MessageType.PRE_VOTE_RESP));
+    a.step(Message.builder(MessageType.PRE_VOTE_RESP, 3, 1, 1).build());
+    drain(a);
+    assertThat(a.role()).isEqualTo(Role.CANDIDATE);
+  }
+
+  @Test
+  void preCandidateWithTheBetterLogGoesOn_preVoteYield() {
+    RaftCore ahead = RaftCore.restore(RaftConfig.defaults(3, 5), new SplittableRandom(3),
+        new HardState(1, -1), new Snapshot(SnapshotMeta.NONE, new byte[0]),
+        List.of(new LogEntry(1, 1, CMD), new LogEntry(2, 1, CMD)), 0);
+    RaftCore behind = RaftCore.restore(RaftConfig.defaults(1, 5), new SplittableRandom(1),
+        new HardState(1, -1), new Snapshot(SnapshotMeta.NONE, new byte[0]),
+        List.of(new LogEntry(1, 1, CMD)), 0);
+    List<Message> fromAhead = tickToPreCandidate(ahead);
+    List<Message> fromBehind = tickToPreCandidate(behind);
+    ahead.step(to(fromBehind, 3, MessageType.PRE_VOTE)); // not up to date: rejected
+    behind.step(to(fromAhead, 1, MessageType.PRE_VOTE)); // granted, and behind steps back
+    assertThat(to(drain(ahead), 1, MessageType.PRE_VOTE_RESP).reject()).isTrue();
+    assertThat(to(drain(behind), 3, MessageType.PRE_VOTE_RESP).reject()).isFalse();
+    assertThat(ahead.role()).isEqualTo(Role.PRE_CANDIDATE); // despite its higher id
+    assertThat(behind.role()).isEqualTo(Role.FOLLOWER);
+  }
+
+  @Test
+  void followerGrantingAPreVoteRestartsItsTimerAndForgetsTheLeader_preVote() {
+    RaftCore f = node(2, 3);
+    f.step(Message.builder(MessageType.HEARTBEAT, 0, 2, 1).build());
+    drain(f);
+    assertThat(f.leader()).isZero();
+    int electionTicks = RaftConfig.defaults(2, 3).electionTicks();
+    for (int i = 0; i < electionTicks; i++) f.tick(); // the lease is over
+    drain(f);
+    f.step(Message.builder(MessageType.PRE_VOTE, 1, 2, 2).build());
+    assertThat(to(drain(f), 1, MessageType.PRE_VOTE_RESP).reject()).isFalse();
+    assertThat(f.leader()).isEqualTo(-1);
+    // a fresh timer: no rival pre-vote within the next electionTicks - 1 ticks
+    for (int i = 0; i < electionTicks - 1; i++) {
+      f.tick();
+      assertThat(drain(f)).noneMatch(m -> m.type() == MessageType.PRE_VOTE);
+    }
+    assertThat(f.role()).isEqualTo(Role.FOLLOWER);
+    // and the candidate's real vote is granted (no lease holds it back)
+    f.step(Message.builder(MessageType.VOTE, 1, 2, 2).build());
+    assertThat(to(drain(f), 1, MessageType.VOTE_RESP).reject()).isFalse();
+  }
+
+  @Test
+  void peerUnreachableEndsTheLeaseOfAFollowerOfThatLeaderOnly_peerUnreachable() {
+    RaftCore f = node(2, 3);
+    f.step(Message.builder(MessageType.HEARTBEAT, 0, 2, 1).build());
+    drain(f);
+    f.peerUnreachable(1); // not its leader: ignored
+    f.step(Message.builder(MessageType.PRE_VOTE, 1, 2, 2).build());
+    assertThat(drain(f)).isEmpty(); // in the lease: ignored
+    assertThat(f.leader()).isZero();
+    f.peerUnreachable(0);
+    assertThat(f.leader()).isEqualTo(-1);
+    f.step(Message.builder(MessageType.PRE_VOTE, 1, 2, 2).build());
+    assertThat(to(drain(f), 1, MessageType.PRE_VOTE_RESP).reject()).isFalse();
+    // bad ids are ignored, never thrown
+    f.peerUnreachable(-1);
+    f.peerUnreachable(7);
+    f.peerUnreachable(2);
+  }
+
   @Test
   void leaderOnlyCommitsEntriesOfItsOwnTermByCounting_figure8_5_4_2() {
     RaftCore c = RaftCore.restore(RaftConfig.defaults(0, 3), new SplittableRandom(1),

@@ -6,7 +6,9 @@ import dev.marketplace.proto.raft.RaftFrame;
 import dev.marketplace.proto.raft.RaftPeerGrpc;
 import dev.marketplace.proto.raft.StreamSummary;
 import dev.marketplace.raft.node.RaftTransport;
+import dev.marketplace.raft.node.RaftTransport.Receiver;
 import io.grpc.BindableService;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -25,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * member's peer address. Frames with a bad MAC, an unknown or wrong sender, or an empty or
  * oversized message are dropped and counted, never thrown. A broken stream is reopened on the next
  * send (at most every {@code RECONNECT_MILLIS}); messages sent while a peer is down are lost, which
- * Raft tolerates. Thread-safe.
+ * Raft tolerates. A connection that breaks (the peer's incoming stream fails or ends, or the
+ * channel to it leaves READY) is reported to the node as {@link Receiver#peerUnreachable}, so a
+ * follower whose leader was killed campaigns without waiting out its election timeout.
+ * Thread-safe.
  */
 public final class GrpcRaftTransport implements RaftTransport {
   private static final Logger log = LoggerFactory.getLogger(GrpcRaftTransport.class);
@@ -47,6 +52,7 @@ public final class GrpcRaftTransport implements RaftTransport {
   private final AtomicLong rejectedMalformed = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong streamsOpened = new AtomicLong();
+  private final AtomicLong peersLost = new AtomicLong();
 
   /**
    * @param self this member's id (its index in {@code peerAddresses})
@@ -91,6 +97,7 @@ public final class GrpcRaftTransport implements RaftTransport {
           long ok;
           long bad;
           boolean ended;
+          int sender = -1; // the member whose authenticated frames this stream carried
 
           @Override
           public void onNext(RaftFrame f) {
@@ -101,13 +108,19 @@ public final class GrpcRaftTransport implements RaftTransport {
                   .asRuntimeException());
               return;
             }
-            if (accept(f)) ok++;
-            else bad++;
+            if (accept(f)) {
+              ok++;
+              sender = f.getFrom();
+            } else {
+              bad++;
+            }
           }
 
           @Override
           public void onError(Throwable t) {
-            // the sender went away; it reopens when it can
+            // the sender went away (a killed process resets its connections at once); it
+            // reopens when it can
+            lost(sender);
           }
 
           @Override
@@ -115,10 +128,19 @@ public final class GrpcRaftTransport implements RaftTransport {
             if (ended) return;
             reply.onNext(StreamSummary.newBuilder().setAccepted(ok).setRejected(bad).build());
             reply.onCompleted();
+            lost(sender); // the sender closed: it is shutting down
           }
         };
       }
     };
+  }
+
+  /** Tells the node that the connection to {@code peer} broke (a hint; see the Receiver). */
+  private void lost(int peer) {
+    Receiver r = receiver;
+    if (peer < 0 || r == null || closed) return;
+    peersLost.incrementAndGet();
+    r.peerUnreachable(peer);
   }
 
   /** Verifies one incoming frame and hands it to the node; false (counted) when rejected. */
@@ -159,6 +181,12 @@ public final class GrpcRaftTransport implements RaftTransport {
     return rejectedMalformed.get();
   }
 
+  /** Times a connection to a peer broke and the node was told (see {@link
+   * Receiver#peerUnreachable}). */
+  public long peerConnectionsLost() {
+    return peersLost.get();
+  }
+
   /** Outgoing messages dropped (peer down, backlog full, closed). */
   public long droppedOutgoing() {
     return dropped.get();
@@ -186,6 +214,16 @@ public final class GrpcRaftTransport implements RaftTransport {
       this.channel = NettyChannelBuilder.forAddress(addr.host(), addr.port()).usePlaintext()
           .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
       this.stub = RaftPeerGrpc.newStub(channel);
+      watch(channel.getState(false));
+    }
+
+    /** Reports the peer lost whenever the connection to it leaves READY (it broke). */
+    private void watch(ConnectivityState seen) {
+      channel.notifyWhenStateChanged(seen, () -> {
+        ConnectivityState now = channel.getState(false);
+        if (seen == ConnectivityState.READY && now != ConnectivityState.READY) lost(id);
+        if (now != ConnectivityState.SHUTDOWN) watch(now);
+      });
     }
 
     synchronized void send(RaftFrame frame) {
@@ -214,26 +252,40 @@ public final class GrpcRaftTransport implements RaftTransport {
       if (now - nextAttempt < 0) return false;
       nextAttempt = now + TimeUnit.MILLISECONDS.toNanos(RECONNECT_MILLIS);
       channel.resetConnectBackoff();
+      boolean[] endedAtOnce = {false};
       StreamObserver<StreamSummary> replies = new StreamObserver<>() {
         @Override
         public void onNext(StreamSummary s) { }
 
         @Override
         public void onError(Throwable t) {
-          streamEnded(this);
+          ended();
         }
 
         @Override
         public void onCompleted() {
-          streamEnded(this);
+          ended();
+        }
+
+        private void ended() {
+          synchronized (Peer.this) {
+            endedAtOnce[0] = true;
+            streamEnded(this);
+          }
         }
       };
+      // The owner is set before the call starts: a call that fails at once may report it on
+      // this very thread, inside stub.stream(), and that stream must not be kept as live.
+      owner = replies;
       ClientCallStreamObserver<RaftFrame> s =
           (ClientCallStreamObserver<RaftFrame>) stub.stream(replies);
-      stream = s;
-      owner = replies;
-      unready = 0;
       streamsOpened.incrementAndGet();
+      if (endedAtOnce[0]) {
+        stream = null;
+        return false;
+      }
+      stream = s;
+      unready = 0;
       return true;
     }
 

@@ -4,7 +4,6 @@ import dev.marketplace.config.ConfigException;
 import dev.marketplace.config.HostPort;
 import dev.marketplace.raft.node.RaftNodeOptions;
 import dev.marketplace.raft.storage.SegmentedLogStorage;
-import dev.marketplace.replica.GrpcServerHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -97,7 +96,7 @@ public final class RaftWiring {
     private final List<HostPort> peers;
     private final Path dir;
     private final String key;
-    private GrpcServerHost peerServer;
+    private RaftPeerServer peerServer;
 
     Setup(RaftNodeOptions options, List<HostPort> members, List<HostPort> peers, Path dir,
         String key) {
@@ -132,7 +131,7 @@ public final class RaftWiring {
       GrpcRaftTransport transport = new GrpcRaftTransport(options.id(), peers, key);
       HostPort me = peerAddress();
       try {
-        peerServer = GrpcServerHost.start(me.host(), me.port(), transport.service());
+        peerServer = RaftPeerServer.start(me.host(), me.port(), transport);
       } catch (RuntimeException e) {
         transport.close();
         try {

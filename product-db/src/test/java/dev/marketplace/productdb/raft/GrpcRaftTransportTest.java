@@ -12,8 +12,8 @@ import dev.marketplace.raft.Role;
 import dev.marketplace.raft.node.RaftNode;
 import dev.marketplace.raft.node.RaftNodeOptions;
 import dev.marketplace.raft.node.RaftStateMachine;
+import dev.marketplace.raft.node.RaftTransport;
 import dev.marketplace.raft.storage.SegmentedLogStorage;
-import dev.marketplace.replica.GrpcServerHost;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -41,7 +41,7 @@ class GrpcRaftTransportTest {
   private final List<HostPort> peers = new ArrayList<>();
   private final RaftNode[] nodes = new RaftNode[3];
   private final GrpcRaftTransport[] transports = new GrpcRaftTransport[3];
-  private final GrpcServerHost[] servers = new GrpcServerHost[3];
+  private final RaftPeerServer[] servers = new RaftPeerServer[3];
   private final CountingMachine[] machines = new CountingMachine[3];
 
   /** Records applied commands; results are positions. */
@@ -101,8 +101,8 @@ class GrpcRaftTransportTest {
     for (int i = 0; i < 3; i++) {
       machines[i] = new CountingMachine();
       transports[i] = new GrpcRaftTransport(i, peers, KEY);
-      servers[i] = GrpcServerHost.start("127.0.0.1", peers.get(i).port(),
-          transports[i].service());
+      servers[i] = RaftPeerServer.start("127.0.0.1", peers.get(i).port(),
+          transports[i]);
       nodes[i] = new RaftNode(RaftNodeOptions.defaults(i, 3).withSnapshotEvery(0)
           .withTiming(20, 15, 2), new SegmentedLogStorage(dir.resolve("n" + i)),
           transports[i], machines[i], null);
@@ -208,6 +208,70 @@ class GrpcRaftTransportTest {
         .until(() -> nodes[leader].status().droppedUndecodable() >= 1);
     nodes[leader].propose("after".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
     assertThat(nodes[leader].status().fatal()).isFalse();
+  }
+
+  /** Records what a transport hands to its node. */
+  static final class Recorder implements RaftTransport.Receiver {
+    final List<Integer> from = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Integer> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void receive(int fromPeer, byte[] message) {
+      from.add(fromPeer);
+    }
+
+    @Override
+    public void peerUnreachable(int peer) {
+      lost.add(peer);
+    }
+  }
+
+  @Test
+  void reportsAPeerWhoseConnectionBreaksAndReachesItAgainAfterItsRestart() throws Exception {
+    for (int i = 0; i < 2; i++) peers.add(new HostPort("127.0.0.1", freePort()));
+    GrpcRaftTransport a = new GrpcRaftTransport(0, peers, KEY);
+    GrpcRaftTransport b = new GrpcRaftTransport(1, peers, KEY);
+    Recorder atA = new Recorder();
+    Recorder atB = new Recorder();
+    a.start(atA);
+    b.start(atB);
+    RaftPeerServer serverA = RaftPeerServer.start("127.0.0.1", peers.get(0).port(), a);
+    RaftPeerServer serverB = RaftPeerServer.start("127.0.0.1", peers.get(1).port(), b);
+    try {
+      // both directions carry traffic: a's stream into b, b's channel to a
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        a.send(1, new byte[] {1});
+        b.send(0, new byte[] {2});
+        return !atB.from.isEmpty() && !atA.from.isEmpty();
+      });
+      assertThat(atB.lost).isEmpty();
+      // member 0 goes away: its stream into b ends and b's connection to it breaks
+      a.close();
+      serverA.close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> atB.lost.contains(0));
+      assertThat(atB.lost).containsOnly(0);
+      assertThat(b.peerConnectionsLost()).isPositive();
+      // b keeps sending while 0 is down (dropped), then 0 restarts on the same port: b's
+      // stream to it reopens and delivers again
+      for (int k = 0; k < 50; k++) b.send(0, new byte[] {3});
+      GrpcRaftTransport a2 = new GrpcRaftTransport(0, peers, KEY);
+      Recorder atA2 = new Recorder();
+      a2.start(atA2);
+      RaftPeerServer serverA2 = RaftPeerServer.start("127.0.0.1", peers.get(0).port(), a2);
+      try {
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+          b.send(0, new byte[] {4});
+          return atA2.from.contains(1);
+        });
+      } finally {
+        a2.close();
+        serverA2.close();
+      }
+    } finally {
+      b.close();
+      serverB.close();
+      serverA.close();
+    }
   }
 
   private static RaftFrame frame(int from, byte[] msg, byte[] mac) {

@@ -18,11 +18,14 @@ import dev.marketplace.raft.Role;
  * @param droppedUndecodable incoming messages that failed to decode or named the wrong sender
  * @param fsyncs number of fsyncs done (group commits)
  * @param persistedEntries number of entries written to the log
+ * @param messagesSent messages handed to the transport (after coalescing)
+ * @param messagesReceived messages received from the transport
  * @param fatal true once the node stopped after a storage or apply failure
  */
 public record NodeStatus(int id, Role role, long term, int leader, long commit, long applied,
     long lastIndex, long snapshotIndex, long logEntries, long droppedByCore,
-    long droppedUndecodable, long fsyncs, long persistedEntries, boolean fatal) {
+    long droppedUndecodable, long fsyncs, long persistedEntries, long messagesSent,
+    long messagesReceived, boolean fatal) {
 
   /** Whether this node is leader. */
   public boolean isLeader() {

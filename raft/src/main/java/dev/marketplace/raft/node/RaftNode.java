@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -52,7 +53,8 @@ import java.util.function.Consumer;
  *       batches, completes the futures of proposals this member accepted (identified by the
  *       {@link ProposalEnvelope}), and takes a snapshot every {@code snapshotEvery} entries, which
  *       the loop then uses to compact the log.
- *   <li><b>ticker</b>: queues a tick every {@code tickMillis}.
+ *   <li><b>ticker</b>: queues a tick {@code tickMillis} after the previous one, unless one is
+ *       still queued (a starved node's clock runs slow instead of jumping).
  * </ul>
  *
  * <p>A storage or apply failure is fatal: the node stops, fails every pending request and calls
@@ -61,6 +63,8 @@ import java.util.function.Consumer;
  */
 public final class RaftNode implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftNode.class.getName());
+  /** {@code -Draft.traceElections=true}: log every vote / pre-vote message sent and received. */
+  private static final boolean TRACE_ELECTIONS = Boolean.getBoolean("raft.traceElections");
 
   private final RaftNodeOptions opts;
   private final LogStorage storage;
@@ -77,6 +81,9 @@ public final class RaftNode implements AutoCloseable {
   private final AtomicLong undecodable = new AtomicLong();
   private final AtomicLong fsyncs = new AtomicLong();
   private final AtomicLong persistedEntries = new AtomicLong();
+  private final AtomicBoolean tickQueued = new AtomicBoolean();
+  private final AtomicLong messagesSent = new AtomicLong();
+  private final AtomicLong messagesReceived = new AtomicLong();
 
   // ---- loop-owned state
   private RaftCore core;
@@ -191,9 +198,24 @@ public final class RaftNode implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    ticker.scheduleAtFixedRate(() -> events.add(this::onTick), opts.tickMillis(),
-        opts.tickMillis(), TimeUnit.MILLISECONDS);
-    transport.start(this::onMessage);
+    // At most one tick waits in the queue and ticks keep a fixed delay: a node starved of CPU
+    // sees its clock run slow, never a burst of ticks that would expire its election timer (or
+    // a leader's check-quorum) before it has read the messages that arrived meanwhile.
+    ticker.scheduleWithFixedDelay(() -> {
+      if (tickQueued.compareAndSet(false, true)) events.add(this::onTick);
+    }, opts.tickMillis(), opts.tickMillis(), TimeUnit.MILLISECONDS);
+    transport.start(new RaftTransport.Receiver() {
+      @Override
+      public void receive(int fromPeer, byte[] message) {
+        onMessage(fromPeer, message);
+      }
+
+      @Override
+      public void peerUnreachable(int peer) {
+        if (TRACE_ELECTIONS) trace("transport lost member " + peer);
+        events.add(() -> core.peerUnreachable(peer));
+      }
+    });
   }
 
   private static Thread thread(Runnable r, String name) {
@@ -263,7 +285,8 @@ public final class RaftNode implements AutoCloseable {
     if (fatal != null && !s.fatal()) { // the loop may have stopped before publishing it
       s = new NodeStatus(s.id(), s.role(), s.term(), s.leader(), s.commit(), applied,
           s.lastIndex(), s.snapshotIndex(), s.logEntries(), s.droppedByCore(),
-          s.droppedUndecodable(), s.fsyncs(), s.persistedEntries(), true);
+          s.droppedUndecodable(), s.fsyncs(), s.persistedEntries(), s.messagesSent(),
+          s.messagesReceived(), true);
     }
     return s;
   }
@@ -284,6 +307,7 @@ public final class RaftNode implements AutoCloseable {
   // ------------------------------------------------------------------ transport
 
   private void onMessage(int fromPeer, byte[] bytes) {
+    messagesReceived.incrementAndGet();
     Message m;
     try {
       m = MessageCodec.decode(bytes);
@@ -295,7 +319,19 @@ public final class RaftNode implements AutoCloseable {
       undecodable.incrementAndGet();
       return;
     }
+    if (TRACE_ELECTIONS && isElectionMessage(m)) trace("recv " + m.trace());
     events.add(() -> core.step(m));
+  }
+
+  private static boolean isElectionMessage(Message m) {
+    return switch (m.type()) {
+      case VOTE, VOTE_RESP, PRE_VOTE, PRE_VOTE_RESP -> true;
+      default -> false;
+    };
+  }
+
+  private void trace(String what) {
+    LOG.log(Level.INFO, java.time.LocalTime.now() + " raft node " + id + ": " + what);
   }
 
   /**
@@ -354,6 +390,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void send(Message m) {
+    if (TRACE_ELECTIONS && isElectionMessage(m)) trace("send " + m.trace());
+    messagesSent.incrementAndGet();
     try {
       transport.send(m.to(), MessageCodec.encode(m));
     } catch (RuntimeException e) {
@@ -401,6 +439,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void onTick() {
+    tickQueued.set(false);
     core.tick();
     if (++ticks % 10 == 0) sweepTimeouts();
   }
@@ -409,6 +448,9 @@ public final class RaftNode implements AutoCloseable {
     while (core.hasReady()) {
       Ready rd = core.ready();
       SoftState ss = rd.softState();
+      if (ss != null) {
+        trace(ss.role() + " term " + ss.term() + " leader " + ss.leader());
+      }
       if (ss != null && ss.term() > lastTerm) {
         lastTerm = ss.term();
         failProposalsBefore(ss.term(), ss.leader());
@@ -455,8 +497,16 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void onPersisted(IoBatch b) {
+    // every Ready of the batch is durable now: send their held-back messages as one list, so
+    // consecutive append acks to one peer across Readys coalesce into the highest
+    if (b.readys().size() == 1) {
+      sendAll(b.readys().get(0).messagesAfterPersist());
+    } else {
+      List<Message> after = new ArrayList<>();
+      for (Ready rd : b.readys()) after.addAll(rd.messagesAfterPersist());
+      sendAll(after);
+    }
     for (Ready rd : b.readys()) {
-      sendAll(rd.messagesAfterPersist());
       core.persisted(rd);
       if (rd.snapshot() != null) snapshotGates--;
     }
@@ -522,7 +572,7 @@ public final class RaftNode implements AutoCloseable {
     status = new NodeStatus(id, s.role(), s.term(), s.leader(), s.commit(), applied,
         s.lastIndex(), s.snapshotIndex(), s.lastIndex() - s.snapshotIndex(),
         s.droppedMessages(), undecodable.get(), fsyncs.get(), persistedEntries.get(),
-        fatal != null);
+        messagesSent.get(), messagesReceived.get(), fatal != null);
   }
 
   // ------------------------------------------------------------------ I/O worker

@@ -22,6 +22,14 @@ public interface RaftTransport extends AutoCloseable {
      * @param message the encoded message (see {@code MessageCodec})
      */
     void receive(int fromPeer, byte[] message);
+
+    /**
+     * The transport lost its connection to member {@code peer} (e.g. the peer's process died
+     * and its TCP connection was reset). Only a hint, never required and allowed to be wrong:
+     * the node stops trusting {@code peer} as its leader at once instead of after an election
+     * timeout (see {@code RaftCore.peerUnreachable}).
+     */
+    default void peerUnreachable(int peer) { }
   }
 
   /** Starts delivering incoming messages to {@code receiver}. Called once. */

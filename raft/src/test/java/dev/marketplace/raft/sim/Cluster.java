@@ -59,6 +59,12 @@ public final class Cluster {
     public int syncDelayMax = 3;
     /** Client attempts time out after this many ticks. */
     public int clientTimeoutTicks = 25;
+    /**
+     * Chance that each live node is told, right after the crashed node's last messages could
+     * have arrived, that its link to the crashed node broke ({@link RaftCore#peerUnreachable}), as a transport sees a killed peer's
+     * connection reset. 0 = never (no random draws, so older scenarios replay unchanged).
+     */
+    public double crashReportProb = 0;
   }
 
   /** One client-visible operation, for the linearizability check. */
@@ -204,8 +210,16 @@ public final class Cluster {
         opt.maxInflight, opt.snapshotChunkBytes, opt.preVote, opt.checkQuorum);
   }
 
+  /**
+   * The seed of one node incarnation's generator. Mixed (murmur3 finalizer): SplittableRandom
+   * seeded with nearby values gave correlated draws, so nodes often drew the same election
+   * timeout and campaigned in the same tick far more often than independent timers would.
+   */
   private long coreSeed(int id, int incarnation) {
-    return seed * 0x9E3779B97F4A7C15L + id * 1_000_003L + incarnation * 7919L;
+    long z = seed * 0x9E3779B97F4A7C15L + id * 1_000_003L + incarnation * 7919L;
+    z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+    z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+    return z ^ (z >>> 33);
   }
 
   public long now() {
@@ -374,6 +388,28 @@ public final class Cluster {
     node.waitingReads.clear();
     node.syncScheduled = false;
     addTrace("crash " + id);
+    if (opt.crashReportProb > 0) {
+      for (int i = 0; i < n; i++) {
+        if (i != id && rng.nextDouble() < opt.crashReportProb) {
+          // after what the dead node had in flight (a stream reports its end after its data)
+          reportUnreachable(i, id, opt.maxDelay + 1 + rng.nextInt(3));
+        }
+      }
+    }
+  }
+
+  /**
+   * After {@code delay} time units, tells node {@code to} that its link to {@code peer} broke
+   * ({@link RaftCore#peerUnreachable}), whether or not that is true.
+   */
+  public void reportUnreachable(int to, int peer, long delay) {
+    schedule(delay, () -> {
+      Node nd = nodes[to];
+      if (!nd.alive) return;
+      addTrace("unreachable " + peer + " reported to " + to);
+      nd.core.peerUnreachable(peer);
+      processReady(nd);
+    });
   }
 
   /**

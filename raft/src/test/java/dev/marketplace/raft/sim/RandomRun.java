@@ -32,6 +32,7 @@ public final class RandomRun {
     o.electionTicks = pick(r, 10, 10, 5);
     o.preVote = r.nextInt(5) != 0; // safety must not depend on the liveness features
     o.checkQuorum = r.nextInt(5) != 0;
+    o.crashReportProb = pickD(r, 0, 0.5, 1);
     Cluster c = new Cluster(n, seed, o);
     c.keys = 1 + r.nextInt(3);
     c.startClients(2 + r.nextInt(3));
@@ -69,7 +70,7 @@ public final class RandomRun {
   private static void nemesis(Cluster c, SplittableRandom r) {
     int n = c.n;
     int victim = r.nextInt(n);
-    switch (r.nextInt(10)) {
+    switch (r.nextInt(11)) {
       case 0 -> c.crash(victim, r.nextInt(4) == 0);
       case 1 -> c.crashWithUnsyncedTail(victim, 2 + r.nextInt(3), 10);
       case 2, 3 -> {
@@ -92,6 +93,11 @@ public final class RandomRun {
       case 8 -> {
         int l = c.leader();
         if (l >= 0) c.crash(l);
+      }
+      case 9 -> {
+        // a broken-link hint that may be false: the victim may be alive and still leading
+        int to = r.nextInt(n);
+        if (to != victim) c.reportUnreachable(to, victim, r.nextInt(5));
       }
       default -> c.opt.dropProb = pickD(r, 0, 0.1, 0.3);
     }
