@@ -27,18 +27,55 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Applies {@link CustomerCommand}s to the customer database, deterministically: account ids and
  * purchase positions are max + 1, every time, token and hash comes from the command. Sessions are
- * live while {@code expires_at_millis > now_millis} of the command. Stateless; thread-safe.
+ * live while {@code expires_at_millis > now_millis} of the command. Keeps batch state (see {@link
+ * #beginBatch}); used by the one apply thread only, not thread-safe.
  */
 final class CustomerHandler implements CommandHandler<CustomerCommand> {
   /** Sessions expired this long before a new login's time are deleted (with their carts). */
   static final long SESSION_GC_MILLIS = 60 * 60 * 1000;
+
+  /**
+   * Batch state for ChangeCart, the hot command: sessions with their carts as they are in the
+   * transaction (read ahead for the whole batch in {@link #beginBatch}, or on first use), kept
+   * exact by applying every ChangeCart to them, whose writes are deferred until {@link #flush}.
+   * Any other command that may touch sessions or carts flushes and forgets them first. Keyed by
+   * token; a cached {@code null} = no such session.
+   */
+  private final Map<String, SessionState> sessions = new HashMap<>();
+  private final Set<String> dirtySessions = new LinkedHashSet<>();
+  private final Set<LineKey> dirtyLines = new LinkedHashSet<>();
+  private boolean deferring;
+
+  /** A session row and its cart lines in cart order. Mutable; apply thread only. */
+  private static final class SessionState {
+    final int role;
+    final long accountId;
+    long expiresAtMillis;
+    long refreshedAtMillis;
+    final TreeMap<ItemId, Long> lines = new TreeMap<>(CART_ORDER);
+
+    SessionState(int role, long accountId, long expiresAtMillis, long refreshedAtMillis) {
+      this.role = role;
+      this.accountId = accountId;
+      this.expiresAtMillis = expiresAtMillis;
+      this.refreshedAtMillis = refreshedAtMillis;
+    }
+  }
+
+  /** A cart line's key. */
+  private record LineKey(String token, ItemId item) {}
 
   @Override
   public CustomerCommand parse(byte[] command) throws CommandRejectedException {
@@ -76,6 +113,10 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
    */
   @Override
   public CommandResult apply(Connection tx, CustomerCommand c) throws SQLException {
+    switch (c.getKindCase()) {
+      case CHANGE_CART, CREATE_ACCOUNT, RECORD_FEEDBACK -> { } // never touch sessions or carts
+      default -> forget(tx); // may read or write sessions and carts directly
+    }
     Writes writes;
     try {
       writes = plan(tx, c);
@@ -85,8 +126,126 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
     return writes.run();
   }
 
+  /** Reads the sessions and carts of the batch's ChangeCart commands in one query. */
+  @Override
+  public void beginBatch(Connection tx, List<CustomerCommand> commands) throws SQLException {
+    sessions.clear();
+    dirtySessions.clear();
+    dirtyLines.clear();
+    deferring = true;
+    Set<String> tokens = new LinkedHashSet<>();
+    for (CustomerCommand c : commands) {
+      if (c.getKindCase() == CustomerCommand.KindCase.CHANGE_CART) {
+        tokens.add(c.getChangeCart().getToken());
+      }
+    }
+    if (!tokens.isEmpty()) {
+      load(tx, tokens);
+    }
+  }
+
+  /**
+   * Writes the deferred ChangeCart effects as their final state, in one statement: each dirty
+   * session's expiry and refresh time, each dirty cart line's quantity (or its deletion). The
+   * same rows as writing after every command, since nothing else wrote them meanwhile.
+   */
+  @Override
+  public void flush(Connection tx) throws SQLException {
+    if (dirtySessions.isEmpty() && dirtyLines.isEmpty()) {
+      return;
+    }
+    List<String> sessionTokens = new ArrayList<>(dirtySessions);
+    Long[] expires = new Long[sessionTokens.size()];
+    Long[] refreshed = new Long[sessionTokens.size()];
+    for (int i = 0; i < expires.length; i++) {
+      SessionState st = sessions.get(sessionTokens.get(i));
+      expires[i] = st.expiresAtMillis;
+      refreshed[i] = st.refreshedAtMillis;
+    }
+    List<String> delTokens = new ArrayList<>();
+    List<Integer> delCategories = new ArrayList<>();
+    List<Long> delNumbers = new ArrayList<>();
+    List<String> upTokens = new ArrayList<>();
+    List<Integer> upCategories = new ArrayList<>();
+    List<Long> upNumbers = new ArrayList<>();
+    List<Long> upQuantities = new ArrayList<>();
+    for (LineKey k : dirtyLines) {
+      Long q = sessions.get(k.token()).lines.get(k.item());
+      if (q == null) {
+        delTokens.add(k.token());
+        delCategories.add(k.item().getCategory());
+        delNumbers.add(k.item().getNumber());
+      } else {
+        upTokens.add(k.token());
+        upCategories.add(k.item().getCategory());
+        upNumbers.add(k.item().getNumber());
+        upQuantities.add(q);
+      }
+    }
+    // Three sub-statements on distinct rows: each session once, and a line either deleted or
+    // upserted (the keys are a set), never both.
+    try (PreparedStatement ps = tx.prepareStatement("WITH s AS (UPDATE sessions x SET "
+        + "expires_at_millis = u.expires, refreshed_at_millis = u.refreshed FROM unnest("
+        + "?::text[], ?::bigint[], ?::bigint[]) AS u(token, expires, refreshed) "
+        + "WHERE x.token = u.token), "
+        + "d AS (DELETE FROM cart_lines x USING unnest(?::text[], ?::integer[], ?::bigint[]) "
+        + "AS u(token, category, number) WHERE x.token = u.token AND x.category = u.category "
+        + "AND x.number = u.number) "
+        + "INSERT INTO cart_lines (token, category, number, quantity) SELECT * FROM unnest("
+        + "?::text[], ?::integer[], ?::bigint[], ?::bigint[]) "
+        + "ON CONFLICT (token, category, number) DO UPDATE SET quantity = EXCLUDED.quantity")) {
+      ps.setArray(1, tx.createArrayOf("text", sessionTokens.toArray()));
+      ps.setArray(2, tx.createArrayOf("int8", expires));
+      ps.setArray(3, tx.createArrayOf("int8", refreshed));
+      ps.setArray(4, tx.createArrayOf("text", delTokens.toArray()));
+      ps.setArray(5, tx.createArrayOf("int4", delCategories.toArray()));
+      ps.setArray(6, tx.createArrayOf("int8", delNumbers.toArray()));
+      ps.setArray(7, tx.createArrayOf("text", upTokens.toArray()));
+      ps.setArray(8, tx.createArrayOf("int4", upCategories.toArray()));
+      ps.setArray(9, tx.createArrayOf("int8", upNumbers.toArray()));
+      ps.setArray(10, tx.createArrayOf("int8", upQuantities.toArray()));
+      ps.executeUpdate();
+    }
+    dirtySessions.clear();
+    dirtyLines.clear();
+  }
+
+  /** Flushes and drops the batch state: the next command reads the tables themselves. */
+  private void forget(Connection tx) throws SQLException {
+    flush(tx);
+    sessions.clear();
+  }
+
+  /** Reads these sessions with their carts into {@link #sessions} (absent ones as null). */
+  private void load(Connection tx, Set<String> tokens) throws SQLException {
+    for (String t : tokens) {
+      sessions.put(t, null);
+    }
+    try (PreparedStatement ps = tx.prepareStatement("SELECT s.token, s.role, s.account_id, "
+        + "s.expires_at_millis, s.refreshed_at_millis, l.category, l.number, l.quantity "
+        + "FROM sessions s LEFT JOIN cart_lines l ON l.token = s.token "
+        + "WHERE s.token = ANY (?)")) {
+      ps.setArray(1, tx.createArrayOf("text", tokens.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String token = rs.getString(1);
+          SessionState st = sessions.get(token);
+          if (st == null) {
+            st = new SessionState(rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+            sessions.put(token, st);
+          }
+          int category = rs.getInt(6);
+          if (!rs.wasNull()) {
+            st.lines.put(ItemId.newBuilder().setCategory(category).setNumber(rs.getLong(7))
+                .build(), rs.getLong(8));
+          }
+        }
+      }
+    }
+  }
+
   /** Reads what the command needs (no writes!) and returns its writes, or rejects it. */
-  private static Writes plan(Connection tx, CustomerCommand c)
+  private Writes plan(Connection tx, CustomerCommand c)
       throws SQLException, CommandRejectedException {
     long now = c.getNowMillis();
     switch (c.getKindCase()) {
@@ -345,16 +504,24 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
   }
 
   /**
-   * One read (session and cart), then one statement (refresh and the line's upsert or delete).
-   * The reply is the cart read with the change applied, which is what a read after the write
-   * returns (only the apply thread writes).
+   * The session and cart come from the batch state (read ahead with the whole batch, else read
+   * now); the writes are deferred until {@link #flush}, which writes the final state of every
+   * session and line the batch changed in one statement. The reply is the cart with the change
+   * applied, which is what a read after the write returns (only the apply thread writes).
    */
-  private static Writes changeCart(Connection tx, ChangeCart ch, long now)
+  private Writes changeCart(Connection tx, ChangeCart ch, long now)
       throws SQLException, CommandRejectedException {
-    SessionCart sc = sessionCart(tx, ch.getToken(), now);
+    String token = ch.getToken();
+    if (!sessions.containsKey(token)) {
+      load(tx, Set.of(token));
+    }
+    SessionState st = sessions.get(token);
+    if (st == null || st.role != Role.BUYER_VALUE || st.expiresAtMillis <= now) {
+      throw Queries.unauthenticated();
+    }
     ItemId item = ItemId.newBuilder().setCategory(ch.getItemId().getCategory())
         .setNumber(ch.getItemId().getNumber()).build();
-    long have = sc.lines().getOrDefault(item, 0L);
+    long have = st.lines.getOrDefault(item, 0L);
     long next;
     if (ch.getAdd()) {
       next = have + ch.getQuantity(); // both <= 1e12 by validation: no overflow
@@ -366,27 +533,20 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
       next = have - ch.getQuantity();
     }
     return () -> {
-      // two tables, each touched once: safe in one statement
-      String line = next <= 0
-          ? "DELETE FROM cart_lines WHERE token = ? AND category = ? AND number = ?"
-          : "INSERT INTO cart_lines (token, category, number, quantity) VALUES (?, ?, ?, ?) "
-              + "ON CONFLICT (token, category, number) DO UPDATE SET quantity = EXCLUDED.quantity";
-      try (PreparedStatement ps = tx.prepareStatement("WITH r AS (" + REFRESH + ") " + line)) {
-        refreshParameters(ps, 1, ch.getToken(), ch.getExpiresAtMillis(), now);
-        ps.setString(4, ch.getToken());
-        ps.setInt(5, item.getCategory());
-        ps.setLong(6, item.getNumber());
-        if (next > 0) {
-          ps.setLong(7, next);
-        }
-        ps.executeUpdate();
-      }
+      // the refresh: expiry only moves forward; refreshed_at is this command's time
+      st.expiresAtMillis = Math.max(st.expiresAtMillis, ch.getExpiresAtMillis());
+      st.refreshedAtMillis = now;
       if (next <= 0) {
-        sc.lines().remove(item);
+        st.lines.remove(item);
       } else {
-        sc.lines().put(item, next);
+        st.lines.put(item, next);
       }
-      return ok(cart(sc.lines()).toByteArray());
+      dirtySessions.add(token);
+      dirtyLines.add(new LineKey(token, item));
+      if (!deferring) {
+        flush(tx);
+      }
+      return ok(cart(st.lines).toByteArray());
     };
   }
 

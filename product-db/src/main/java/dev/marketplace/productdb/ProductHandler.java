@@ -2,8 +2,10 @@ package dev.marketplace.productdb;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.marketplace.proto.ItemId;
+import dev.marketplace.proto.Rating;
 import dev.marketplace.proto.Vote;
 import dev.marketplace.proto.product.AddItemVoteRequest;
+import dev.marketplace.proto.product.Condition;
 import dev.marketplace.proto.product.CreateItemRequest;
 import dev.marketplace.proto.product.Item;
 import dev.marketplace.proto.product.RemoveUnitsRequest;
@@ -22,20 +24,44 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Applies {@link ProductCommand}s to the product database, deterministically: item numbers are
- * max + 1 within the category, every time comes from the command. Stateless; thread-safe.
+ * max + 1 within the category, every time comes from the command. Keeps batch state (see {@link
+ * #beginBatch}); used by the one apply thread only, not thread-safe.
  */
 final class ProductHandler implements CommandHandler<ProductCommand> {
+  /**
+   * Batch state for the item commands (CreateItem, UpdatePrice, SetQuantity, RemoveUnits): items
+   * as they are in the transaction (read ahead for the whole batch in {@link #beginBatch}, or on
+   * first use; a cached {@code null} = no such item) and each category's highest number, kept
+   * exact by applying those commands to them; their writes are deferred until {@link #flush}.
+   * TakeStock, ReturnStock and AddItemVote flush and forget all of it first.
+   */
+  private final Map<ItemKey, Item> items = new HashMap<>();
+  private final Map<Integer, Long> maxNumber = new HashMap<>();
+  /** Items changed since the last flush: key -> created_at_millis of a new item, or null. */
+  private final Map<ItemKey, Long> dirty = new LinkedHashMap<>();
+  private boolean deferring;
+
+  /** An item's primary key. */
+  private record ItemKey(int category, long number) {
+    static ItemKey of(ItemId id) {
+      return new ItemKey(id.getCategory(), id.getNumber());
+    }
+  }
 
   @Override
   public ProductCommand parse(byte[] command) throws CommandRejectedException {
@@ -66,32 +92,195 @@ final class ProductHandler implements CommandHandler<ProductCommand> {
    */
   @Override
   public CommandResult apply(Connection tx, ProductCommand c) throws SQLException {
+    CommandResult result;
     switch (c.getKindCase()) {
       case CREATE_ITEM:
-        return ok(createItem(tx, c.getCreateItem(), c.getNowMillis()).toByteArray());
+        result = ok(createItem(tx, c.getCreateItem(), c.getNowMillis()).toByteArray());
+        break;
       case UPDATE_PRICE: {
         UpdatePriceRequest r = c.getUpdatePrice();
-        return ownedUpdate(tx, "price_cents = ?", r.getPriceCents(), r.getId(), r.getSellerId(),
-            -1);
+        result = ownedUpdate(tx, r.getId(), r.getSellerId(), -1,
+            item -> item.toBuilder().setPriceCents(r.getPriceCents()).build());
+        break;
       }
       case SET_QUANTITY: {
         SetQuantityRequest r = c.getSetQuantity();
-        return ownedUpdate(tx, "quantity = ?", r.getQuantity(), r.getId(), r.getSellerId(), -1);
+        result = ownedUpdate(tx, r.getId(), r.getSellerId(), -1,
+            item -> item.toBuilder().setQuantity(r.getQuantity()).build());
+        break;
       }
       case REMOVE_UNITS: {
         RemoveUnitsRequest r = c.getRemoveUnits();
-        return ownedUpdate(tx, "quantity = quantity - ?", r.getQuantity(), r.getId(),
-            r.getSellerId(), r.getQuantity());
+        result = ownedUpdate(tx, r.getId(), r.getSellerId(), r.getQuantity(),
+            item -> item.toBuilder().setQuantity(item.getQuantity() - r.getQuantity()).build());
+        break;
       }
       case TAKE_STOCK:
+        forget(tx);
         return takeStock(tx, c.getTakeStock(), c.getNowMillis());
       case RETURN_STOCK:
+        forget(tx);
         returnStock(tx, c.getReturnStock().getReservationId());
         return ok(Done.getDefaultInstance().toByteArray());
       case ADD_ITEM_VOTE:
+        forget(tx);
         return addVote(tx, c.getAddItemVote(), c.getNowMillis());
       default:
         return CommandResult.error(ErrorCode.INVALID_ARGUMENT, "unknown command kind");
+    }
+    if (!deferring) {
+      flush(tx);
+    }
+    return result;
+  }
+
+  /**
+   * Reads ahead, in at most two queries, the items the batch's UpdatePrice/SetQuantity/
+   * RemoveUnits name and the highest number of each category its CreateItems use.
+   */
+  @Override
+  public void beginBatch(Connection tx, List<ProductCommand> commands) throws SQLException {
+    items.clear();
+    maxNumber.clear();
+    dirty.clear();
+    deferring = true;
+    Set<ItemKey> ids = new LinkedHashSet<>();
+    Set<Integer> categories = new LinkedHashSet<>();
+    for (ProductCommand c : commands) {
+      switch (c.getKindCase()) {
+        case CREATE_ITEM -> categories.add(c.getCreateItem().getCategory());
+        case UPDATE_PRICE -> ids.add(ItemKey.of(c.getUpdatePrice().getId()));
+        case SET_QUANTITY -> ids.add(ItemKey.of(c.getSetQuantity().getId()));
+        case REMOVE_UNITS -> ids.add(ItemKey.of(c.getRemoveUnits().getId()));
+        default -> { }
+      }
+    }
+    if (!ids.isEmpty()) {
+      loadItems(tx, ids);
+    }
+    if (!categories.isEmpty()) {
+      loadMaxNumbers(tx, categories);
+    }
+  }
+
+  /**
+   * Writes the deferred item changes as their final rows in one statement: new items inserted,
+   * changed ones updated (price and quantity; nothing else is changed by these commands). The
+   * same rows as writing after every command, since nothing else wrote them meanwhile.
+   */
+  @Override
+  public void flush(Connection tx) throws SQLException {
+    if (dirty.isEmpty()) {
+      return;
+    }
+    List<Integer> newCategory = new ArrayList<>();
+    List<Long> newNumber = new ArrayList<>();
+    List<String> newName = new ArrayList<>();
+    List<String> keywords = new ArrayList<>(); // all new items' keywords, sliced per item
+    List<Integer> kwFrom = new ArrayList<>();
+    List<Integer> kwTo = new ArrayList<>();
+    List<Integer> newCondition = new ArrayList<>();
+    List<Long> newPrice = new ArrayList<>();
+    List<Long> newQuantity = new ArrayList<>();
+    List<Long> newSeller = new ArrayList<>();
+    List<Long> newCreated = new ArrayList<>();
+    List<Integer> upCategory = new ArrayList<>();
+    List<Long> upNumber = new ArrayList<>();
+    List<Long> upPrice = new ArrayList<>();
+    List<Long> upQuantity = new ArrayList<>();
+    for (Map.Entry<ItemKey, Long> e : dirty.entrySet()) {
+      Item item = items.get(e.getKey());
+      if (e.getValue() != null) {
+        newCategory.add(e.getKey().category());
+        newNumber.add(e.getKey().number());
+        newName.add(item.getName());
+        kwFrom.add(keywords.size() + 1);
+        keywords.addAll(item.getKeywordsList());
+        kwTo.add(keywords.size());
+        newCondition.add(item.getConditionValue());
+        newPrice.add(item.getPriceCents());
+        newQuantity.add(item.getQuantity());
+        newSeller.add(item.getSellerId());
+        newCreated.add(e.getValue());
+      } else {
+        upCategory.add(e.getKey().category());
+        upNumber.add(e.getKey().number());
+        upPrice.add(item.getPriceCents());
+        upQuantity.add(item.getQuantity());
+      }
+    }
+    // New and existing items are distinct rows: safe in one statement. A slice [from:to] with
+    // from > to is the empty array, as stored for an item without keywords.
+    try (PreparedStatement ps = tx.prepareStatement("WITH n AS (INSERT INTO items (category, "
+        + "number, name, keywords, condition, price_cents, quantity, seller_id, thumbs_up, "
+        + "thumbs_down, created_at_millis) SELECT u.category, u.number, u.name, "
+        + "(?::text[])[u.kw_from:u.kw_to], u.condition, u.price, u.quantity, u.seller, 0, 0, "
+        + "u.created FROM unnest(?::integer[], ?::bigint[], ?::text[], ?::integer[], "
+        + "?::integer[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) "
+        + "AS u(category, number, name, kw_from, kw_to, condition, price, quantity, seller, "
+        + "created)) "
+        + "UPDATE items i SET price_cents = u.price, quantity = u.quantity FROM unnest("
+        + "?::integer[], ?::bigint[], ?::bigint[], ?::bigint[]) AS u(category, number, price, "
+        + "quantity) WHERE i.category = u.category AND i.number = u.number")) {
+      ps.setArray(1, tx.createArrayOf("text", keywords.toArray()));
+      ps.setArray(2, tx.createArrayOf("int4", newCategory.toArray()));
+      ps.setArray(3, tx.createArrayOf("int8", newNumber.toArray()));
+      ps.setArray(4, tx.createArrayOf("text", newName.toArray()));
+      ps.setArray(5, tx.createArrayOf("int4", kwFrom.toArray()));
+      ps.setArray(6, tx.createArrayOf("int4", kwTo.toArray()));
+      ps.setArray(7, tx.createArrayOf("int4", newCondition.toArray()));
+      ps.setArray(8, tx.createArrayOf("int8", newPrice.toArray()));
+      ps.setArray(9, tx.createArrayOf("int8", newQuantity.toArray()));
+      ps.setArray(10, tx.createArrayOf("int8", newSeller.toArray()));
+      ps.setArray(11, tx.createArrayOf("int8", newCreated.toArray()));
+      ps.setArray(12, tx.createArrayOf("int4", upCategory.toArray()));
+      ps.setArray(13, tx.createArrayOf("int8", upNumber.toArray()));
+      ps.setArray(14, tx.createArrayOf("int8", upPrice.toArray()));
+      ps.setArray(15, tx.createArrayOf("int8", upQuantity.toArray()));
+      ps.executeUpdate();
+    }
+    dirty.clear();
+  }
+
+  /** Flushes and drops the batch state: the next command reads the tables themselves. */
+  private void forget(Connection tx) throws SQLException {
+    flush(tx);
+    items.clear();
+    maxNumber.clear();
+  }
+
+  private void loadItems(Connection tx, Set<ItemKey> ids) throws SQLException {
+    Integer[] categories = new Integer[ids.size()];
+    Long[] numbers = new Long[ids.size()];
+    int i = 0;
+    for (ItemKey k : ids) {
+      categories[i] = k.category();
+      numbers[i] = k.number();
+      items.put(k, null);
+      i++;
+    }
+    try (PreparedStatement ps = tx.prepareStatement("SELECT " + Items.COLUMNS + " FROM items "
+        + "WHERE (category, number) IN (SELECT * FROM unnest(?::integer[], ?::bigint[]))")) {
+      ps.setArray(1, tx.createArrayOf("int4", categories));
+      ps.setArray(2, tx.createArrayOf("int8", numbers));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Item item = Items.map(rs);
+          items.put(ItemKey.of(item.getId()), item);
+        }
+      }
+    }
+  }
+
+  private void loadMaxNumbers(Connection tx, Set<Integer> categories) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("SELECT c, (SELECT COALESCE(MAX(number), 0) "
+        + "FROM items WHERE category = c) FROM unnest(?::integer[]) AS c")) {
+      ps.setArray(1, tx.createArrayOf("int4", categories.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          maxNumber.put(rs.getInt(1), rs.getLong(2));
+        }
+      }
     }
   }
 
@@ -99,53 +288,51 @@ final class ProductHandler implements CommandHandler<ProductCommand> {
     return CommandResult.ok(payload);
   }
 
-  /** One statement: the number is max + 1 in the category, the inserted row is the result. */
-  private static Item createItem(Connection tx, CreateItemRequest r, long now)
-      throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(
-        "INSERT INTO items (category, number, name, keywords, condition, price_cents, quantity, "
-            + "seller_id, thumbs_up, thumbs_down, created_at_millis) "
-            + "SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, 0, 0, ? FROM items "
-            + "WHERE category = ? RETURNING " + Items.COLUMNS)) {
-      ps.setInt(1, r.getCategory());
-      ps.setString(2, r.getName());
-      ps.setArray(3, tx.createArrayOf("text", r.getKeywordsList().toArray()));
-      ps.setInt(4, r.getConditionValue());
-      ps.setLong(5, r.getPriceCents());
-      ps.setLong(6, r.getQuantity());
-      ps.setLong(7, r.getSellerId());
-      ps.setLong(8, now);
-      ps.setInt(9, r.getCategory());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return Items.map(rs);
-      }
+  /**
+   * The number is max + 1 in the category; the reply is the row as {@link Items#map} reads it
+   * back: text as stored (UTF-8 round trip), no rating yet.
+   */
+  private Item createItem(Connection tx, CreateItemRequest r, long now) throws SQLException {
+    if (!maxNumber.containsKey(r.getCategory())) {
+      loadMaxNumbers(tx, Set.of(r.getCategory()));
     }
+    long number = maxNumber.get(r.getCategory()) + 1;
+    maxNumber.put(r.getCategory(), number);
+    Item.Builder b = Item.newBuilder()
+        .setId(ItemId.newBuilder().setCategory(r.getCategory()).setNumber(number))
+        .setName(stored(r.getName()));
+    for (String k : r.getKeywordsList()) {
+      b.addKeywords(stored(k));
+    }
+    Item item = b.setCondition(Condition.forNumber(r.getConditionValue()))
+        .setPriceCents(r.getPriceCents())
+        .setQuantity(r.getQuantity())
+        .setSellerId(r.getSellerId())
+        .setRating(Rating.newBuilder().setThumbsUp(0).setThumbsDown(0))
+        .build();
+    ItemKey key = new ItemKey(r.getCategory(), number);
+    items.put(key, item);
+    dirty.put(key, now);
+    return item;
+  }
+
+  /** {@code s} as PostgreSQL text gives it back (what the driver sends is its UTF-8 form). */
+  private static String stored(String s) {
+    return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
   }
 
   /**
-   * {@code UPDATE items SET <set>} of the seller's own item (and, with {@code minQuantity >= 0},
-   * only if it has that many units) in one statement returning the updated item. When no row
-   * matched, nothing was written and a read names the reason, in the order NOT_FOUND,
-   * PERMISSION_DENIED, FAILED_PRECONDITION.
+   * Changes the seller's own item (with {@code minQuantity >= 0}: only if it has that many
+   * units); the reply is the changed item. Rejections, in the order NOT_FOUND,
+   * PERMISSION_DENIED, FAILED_PRECONDITION, change nothing.
    */
-  private static CommandResult ownedUpdate(Connection tx, String set, long value, ItemId id,
-      long sellerId, long minQuantity) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("UPDATE items SET " + set
-        + " WHERE category = ? AND number = ? AND seller_id = ? AND quantity >= ? RETURNING "
-        + Items.COLUMNS)) {
-      ps.setLong(1, value);
-      ps.setInt(2, id.getCategory());
-      ps.setLong(3, id.getNumber());
-      ps.setLong(4, sellerId);
-      ps.setLong(5, Math.max(0, minQuantity)); // quantity is never negative
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          return ok(Items.map(rs).toByteArray());
-        }
-      }
+  private CommandResult ownedUpdate(Connection tx, ItemId id, long sellerId, long minQuantity,
+      UnaryOperator<Item> change) throws SQLException {
+    ItemKey key = ItemKey.of(id);
+    if (!items.containsKey(key)) {
+      items.put(key, Items.find(tx, id));
     }
-    Item item = Items.find(tx, id);
+    Item item = items.get(key);
     if (item == null) {
       return notFound(id).toResult();
     }
@@ -153,8 +340,16 @@ final class ProductHandler implements CommandHandler<ProductCommand> {
       return CommandResult.error(ErrorCode.PERMISSION_DENIED,
           "item " + label(id) + " belongs to another seller");
     }
-    return CommandResult.error(ErrorCode.FAILED_PRECONDITION, "only "
-        + item.getQuantity() + " units in stock, cannot remove " + minQuantity);
+    if (item.getQuantity() < minQuantity) {
+      return CommandResult.error(ErrorCode.FAILED_PRECONDITION, "only "
+          + item.getQuantity() + " units in stock, cannot remove " + minQuantity);
+    }
+    Item changed = change.apply(item);
+    items.put(key, changed);
+    if (!dirty.containsKey(key)) {
+      dirty.put(key, null);
+    }
+    return ok(changed.toByteArray());
   }
 
   static CommandRejectedException notFound(ItemId id) {

@@ -257,6 +257,13 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
    */
   private Attempt attempt(Connection c, Slot<C>[] slots, int careful) throws SQLException {
     Map<String, Stored> records = lookUp(c, slots);
+    List<C> parsed = new ArrayList<>(slots.length);
+    for (Slot<C> s : slots) {
+      if (s.early == null) {
+        parsed.add(s.parsed);
+      }
+    }
+    handler.beginBatch(c, parsed);
     Map<String, Stored> fresh = new LinkedHashMap<>();
     List<byte[]> results = new ArrayList<>(slots.length);
     for (int i = 0; i < slots.length; i++) {
@@ -291,6 +298,7 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       }
       results.add(result);
     }
+    handler.flush(c);
     return new Attempt(results, fresh, -1);
   }
 
@@ -319,6 +327,7 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   }
 
   private byte[] applyInSavepoint(Connection c, C parsed) throws SQLException {
+    handler.flush(c); // the savepoint must not cover earlier commands' deferred writes
     Savepoint sp = c.setSavepoint();
     try {
       CommandResult result = handler.apply(c, parsed);

@@ -73,8 +73,8 @@ public final class CustomerDbTotemBench {
         + "loopback), each applying to its own PostgreSQL database on one local server; gRPC "
         + "AddToCart/RemoveFromCart writes; " + seconds + " s per row; "
         + Runtime.getRuntime().availableProcessors() + " CPUs");
-    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s",
-        "loss", "clients", "writes/s", "p50 ms", "p99 ms", "max ms"));
+    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s %12s %6s",
+        "loss", "clients", "writes/s", "p50 ms", "p99 ms", "max ms", "CPU us/write", "cores"));
     for (String r : rows) {
       System.out.println(r);
     }
@@ -143,9 +143,18 @@ public final class CustomerDbTotemBench {
     for (Thread t : threads) {
       t.start(); // start() publishes window to the thread
     }
+    long now = System.nanoTime();
+    if (window[0] - now > 0) {
+      Thread.sleep(TimeUnit.NANOSECONDS.toMillis(window[0] - now)); // the warm-up, not a wait
+    }
+    long cpu0 = serverCpuNanos(dev.marketplace.postgres.SharedLocalPostgres.get().pid());
+    if (threads.isEmpty()) {
+      Thread.sleep(TimeUnit.SECONDS.toMillis(seconds)); // --clients=0: the idle cluster's CPU
+    }
     for (Thread t : threads) {
       t.join();
     }
+    long cpu = serverCpuNanos(dev.marketplace.postgres.SharedLocalPostgres.get().pid()) - cpu0;
     long total = 0;
     for (long[] s : lat) {
       total += s[s.length - 1];
@@ -158,10 +167,11 @@ public final class CustomerDbTotemBench {
       k += n;
     }
     Arrays.sort(all);
-    return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f%s",
+    return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f %12.0f %6.2f%s",
         loss < 0 ? "warm" : String.format(Locale.ROOT, "%.0f%%", loss * 100), clients,
         total / (double) seconds, at(all, 0.5) / 1e6, at(all, 0.99) / 1e6,
         (all.length == 0 ? 0 : all[all.length - 1]) / 1e6,
+        total == 0 ? 0 : cpu / 1e3 / total, cpu / 1e9 / seconds,
         errors.get() > 0 ? "  (" + errors.get() + " errors)" : "");
   }
 
@@ -230,6 +240,39 @@ public final class CustomerDbTotemBench {
       applied = s.getAppliedIndex();
     }
     return true;
+  }
+
+  /**
+   * CPU time (user + system) of the servers during a row: every process descending from this
+   * JVM (the customer-db processes) plus the PostgreSQL postmaster and its children, from /proc.
+   * Unlike writes/s, CPU per write hardly depends on what else the machine runs.
+   */
+  private static long serverCpuNanos(long postmaster) {
+    java.util.Set<Long> ours = new java.util.HashSet<>();
+    ProcessHandle.current().descendants().forEach(ph -> ours.add(ph.pid()));
+    long ticks = 0;
+    try (var dirs = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+      for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) dirs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        String stat;
+        try {
+          stat = java.nio.file.Files.readString(p.resolve("stat"));
+        } catch (java.io.IOException e) {
+          continue; // exited meanwhile
+        }
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long pid = Long.parseLong(name);
+        if (ours.contains(pid) || pid == postmaster || Long.parseLong(f[1]) == postmaster) {
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        }
+      }
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+    return ticks * 10_000_000L; // USER_HZ = 100
   }
 
   private static long at(long[] sorted, double q) {

@@ -204,6 +204,38 @@ public final class RaftBenchmark {
     }
   }
 
+  /**
+   * CPU time (user + system) of the servers: every process descending from this JVM (the
+   * replica processes) plus the PostgreSQL postmaster {@code postmaster} and its children, read
+   * from /proc (0 where there is none). Unlike writes/s, CPU per write hardly depends on what
+   * else the machine runs.
+   */
+  static long serverCpuNanos(long postmaster) {
+    java.util.Set<Long> ours = new java.util.HashSet<>();
+    ProcessHandle.current().descendants().forEach(ph -> ours.add(ph.pid()));
+    long ticks = 0;
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) dirs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) continue;
+        String stat;
+        try {
+          stat = Files.readString(p.resolve("stat"));
+        } catch (IOException e) {
+          continue; // exited meanwhile
+        }
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long pid = Long.parseLong(name);
+        if (ours.contains(pid) || pid == postmaster || Long.parseLong(f[1]) == postmaster) {
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return ticks * 10_000_000L; // USER_HZ = 100
+  }
+
   /** Blocks the calling (benchmark driver) thread for a measurement window. */
   private static void waitSeconds(int s) throws InterruptedException {
     Thread.sleep(TimeUnit.SECONDS.toMillis(s)); // a measurement window, not synchronization
@@ -227,11 +259,13 @@ public final class RaftBenchmark {
         load.start(clients);
         waitSeconds(warmup);
         long a0 = load.acked.get();
+        long cpu0 = serverCpuNanos(pg.pid());
         measuring.set(true);
         long t0 = System.nanoTime();
         waitSeconds(seconds);
         measuring.set(false);
         long writes = load.acked.get() - a0;
+        long cpu = serverCpuNanos(pg.pid()) - cpu0;
         double secs = (System.nanoTime() - t0) / 1e9;
         load.close();
         System.out.printf("(%d failed attempts retried)%n", load.failedAttempts.get());
@@ -240,6 +274,12 @@ public final class RaftBenchmark {
               .replace('\n', ' '));
         }
         row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes, secs, h);
+        double perWrite = writes == 0 ? 0 : cpu / 1e3 / writes;
+        rows.add(String.format("|   server CPU (replica JVMs + PostgreSQL): %.2f cores busy, %.0f us"
+            + " per write; %d cores => at most %.0f writes/s if nothing else ran |",
+            cpu / 1e9 / secs, perWrite, Runtime.getRuntime().availableProcessors(),
+            perWrite == 0 ? 0 : Runtime.getRuntime().availableProcessors() * 1e6 / perWrite));
+        System.out.println(rows.get(rows.size() - 1));
       }
       leaderKills(cluster);
     }
