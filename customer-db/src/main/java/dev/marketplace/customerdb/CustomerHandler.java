@@ -23,6 +23,7 @@ import dev.marketplace.replica.CommandHandler;
 import dev.marketplace.replica.CommandRejectedException;
 import dev.marketplace.replica.CommandResult;
 import dev.marketplace.replica.ErrorCode;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -587,7 +588,7 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
         lineNo[i] = i;
         category[i] = l.getItemId().getCategory();
         number[i] = l.getItemId().getNumber();
-        name[i] = l.getName();
+        name[i] = stored(l.getName());
         quantity[i] = l.getQuantity();
         price[i] = l.getUnitPriceCents();
         seller[i] = l.getSellerId();
@@ -634,6 +635,11 @@ final class CustomerHandler implements CommandHandler<CustomerCommand> {
       }
       return ok(result.build().toByteArray());
     };
+  }
+
+  /** {@code s} as PostgreSQL text gives it back (what the driver sends is its UTF-8 form). */
+  private static String stored(String s) {
+    return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
   }
 
   private static Writes recordFeedback(Connection tx, FeedbackRequest r, long now)

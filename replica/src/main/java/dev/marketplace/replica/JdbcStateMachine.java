@@ -37,11 +37,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>At open, Flyway migrates {@code classpath:db/replica} (tables {@code replica_state},
  *       {@code idempotency}; V1..V99) plus the domain location (V100 and up).
- *   <li>A batch is ONE transaction that also sets {@code replica_state.last_applied}. Each command
- *       runs in a savepoint: a {@link CommandRejectedException} rolls back only that command and
- *       becomes its error result. Any {@link SQLException} (or other exception) is fatal: the
- *       transaction is rolled back, the machine refuses further batches, and {@link
+ *   <li>A batch is ONE transaction that also sets {@code replica_state.last_applied}. A {@link
+ *       CommandRejectedException} rolls back only that command and becomes its error result:
+ *       the batch first runs without savepoints; when a command throws, the transaction is
+ *       rolled back and the batch re-run with a savepoint around every command from that one on
+ *       (see replica/README.md, "Apply path"). Any {@link SQLException} (or other exception) is
+ *       fatal: the transaction is rolled back, the machine refuses further batches, and {@link
  *       StateMachineFailedException} is thrown.
+ *   <li>Per batch: one query for the idempotency records of all its keys, {@link
+ *       CommandHandler#beginBatch}, the commands, {@link CommandHandler#flush}, one statement
+ *       for the new records and the position, commit, on one dedicated connection.
  *   <li>A command with an idempotency key whose record is live returns the stored result and
  *       changes nothing; otherwise its result (success or rejection) is stored with the command's
  *       time. Records expire 24 h (by command time) behind the highest command time applied so
@@ -397,6 +402,14 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       applyConnection = pool.getConnection();
       applyConnection.setAutoCommit(false);
       applyConnectionDurable = null;
+      try (Statement st = applyConnection.createStatement()) {
+        // Plan every execution for its actual arguments and the tables' current size. A generic
+        // plan made while a table was small (a new replica, before autovacuum's first ANALYZE)
+        // seq-scans it on every batch as it grows: measured, the idempotency and items tables
+        // were read in full once per batch. Planning these few statements per batch is cheap.
+        st.execute("SET plan_cache_mode = force_custom_plan");
+      }
+      applyConnection.commit();
     }
     if (applyConnectionDurable == null || applyConnectionDurable != durable) {
       try (Statement st = applyConnection.createStatement()) {

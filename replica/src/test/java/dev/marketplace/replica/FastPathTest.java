@@ -9,6 +9,7 @@ import static dev.marketplace.replica.KvHandler.cmd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.marketplace.postgres.LocalPostgres;
 import dev.marketplace.postgres.SharedLocalPostgres;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,6 +40,31 @@ class FastPathTest {
     sm.setSavepointEveryCommand(careful);
     toClose.add(sm);
     return sm;
+  }
+
+  private JdbcStateMachine<String[]> openDeferring(String prefix, DeferringKvHandler handler) {
+    LocalPostgres pg = SharedLocalPostgres.get();
+    JdbcStateMachine<String[]> sm = JdbcStateMachine.open(
+        pg.jdbcUrl(SharedLocalPostgres.newDatabase(prefix)), pg.user(), "", 3,
+        "classpath:db/testkv", handler);
+    toClose.add(sm);
+    return sm;
+  }
+
+  @Test
+  void deferredWritesAreFlushedBeforeEverySavepointAndAtTheEndAndDroppedOnARerun()
+      throws Exception {
+    DeferringKvHandler h = new DeferringKvHandler();
+    JdbcStateMachine<String[]> sm = openDeferring("fp_defer", h);
+    List<byte[]> results = sm.apply(1, List.of(cmd("", T0, "add:x"), cmd("", T0, "add:x"),
+        cmd("", T0, "reject"), cmd("", T0, "add:x"), cmd("", T0, "add:y")), false);
+    assertThat(texts(results)).containsExactly("1", "2", "FAILED_PRECONDITION:nope", "3", "1");
+    assertThat(dump(sm.dataSource(), "counters")).containsExactly("(x,3)", "(y,1)");
+    // run 1: "reject" flushes (forgets), then throws outside a savepoint -> rollback; run 2:
+    // fast up to it, a flush before each savepoint (commands 3, 4, 5; "reject" flushes once
+    // more itself) and one at the end
+    assertThat(h.calls).containsExactly("begin", "flush", "begin", "flush", "flush", "flush",
+        "flush", "flush");
   }
 
   private static List<String> texts(List<byte[]> results) {
@@ -149,9 +175,11 @@ class FastPathTest {
       }
     }
     JdbcStateMachine<String[]> fast = open("fp_fast", false);
+    JdbcStateMachine<String[]> deferring = openDeferring("fp_defer", new DeferringKvHandler());
     JdbcStateMachine<String[]> sameBatches = open("fp_careful", true);
     JdbcStateMachine<String[]> oneByOne = open("fp_one", true);
     List<String> fastResults = new ArrayList<>();
+    List<String> deferringResults = new ArrayList<>();
     List<String> carefulResults = new ArrayList<>();
     List<String> oneResults = new ArrayList<>();
     int pos = 0;
@@ -159,6 +187,7 @@ class FastPathTest {
       int size = Math.min(n - pos, 1 + rnd.nextInt(rnd.nextBoolean() ? 4 : 40));
       List<byte[]> batch = cmds.subList(pos, pos + size);
       fastResults.addAll(texts(fast.apply(pos + 1, batch, false)));
+      deferringResults.addAll(texts(deferring.apply(pos + 1, batch, false)));
       carefulResults.addAll(texts(sameBatches.apply(pos + 1, batch, false)));
       for (int i = 0; i < size; i++) {
         oneResults.addAll(texts(oneByOne.apply(pos + i + 1, List.of(batch.get(i)), false)));
@@ -166,10 +195,12 @@ class FastPathTest {
       pos += size;
     }
     String seedText = "seed " + seed;
-    assertThat(fastResults).as(seedText).isEqualTo(carefulResults).isEqualTo(oneResults);
+    assertThat(fastResults).as(seedText).isEqualTo(carefulResults).isEqualTo(oneResults)
+        .isEqualTo(deferringResults);
     for (String table : List.of("counters", "notes", "idempotency", "replica_state")) {
       assertThat(dump(fast.dataSource(), table)).as(seedText + " " + table)
-          .isEqualTo(dump(sameBatches.dataSource(), table));
+          .isEqualTo(dump(sameBatches.dataSource(), table))
+          .isEqualTo(dump(deferring.dataSource(), table));
     }
     for (String table : List.of("counters", "notes", "replica_state")) {
       assertThat(dump(fast.dataSource(), table)).as(seedText + " " + table)

@@ -24,8 +24,10 @@ import java.util.function.BooleanSupplier;
  * from SIGKILL of the next sequencer to the next acknowledged write.
  *
  * <p>Run (after {@code mvn -B -o -q -pl customer-db -am test-compile}): see totem/README.md.
- * Options: {@code --seconds=10 --clients=1,8,32 --loss=0,0.05 --kills=10}. Not thread-safe (a
- * main program).
+ * Options: {@code --seconds=10 --warmup=2 --clients=1,8,32 --loss=0,0.05 --kills=10} (warm-up:
+ * seconds of 8-client load first; on a busy 2-core machine the five JVMs' JIT compilers need
+ * 30 s or more), {@code --c1} (processes with the C1 JIT only). Not thread-safe (a main
+ * program).
  */
 public final class CustomerDbTotemBench {
   private CustomerDbTotemBench() {}
@@ -33,6 +35,8 @@ public final class CustomerDbTotemBench {
   /** Entry point. */
   public static void main(String[] args) throws Exception {
     int seconds = 10;
+    int warmup = 2;
+    boolean c1 = false;
     int kills = 10;
     int[] clientCounts = {1, 8, 32};
     double[] losses = {0, 0.05};
@@ -40,6 +44,8 @@ public final class CustomerDbTotemBench {
       String[] kv = a.split("=", 2);
       switch (kv[0]) {
         case "--seconds" -> seconds = Integer.parseInt(kv[1]);
+        case "--warmup" -> warmup = Integer.parseInt(kv[1]);
+        case "--c1" -> c1 = true;
         case "--kills" -> kills = Integer.parseInt(kv[1]);
         case "--clients" -> clientCounts =
             Arrays.stream(kv[1].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -52,12 +58,12 @@ public final class CustomerDbTotemBench {
     String killRow = "kills skipped";
     for (int li = 0; li < losses.length; li++) {
       double loss = losses[li];
-      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss, false)) {
+      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss, c1)) {
         if (!waitUntil(cluster::allUp, 120_000)) {
           throw new IllegalStateException("cluster did not come up; logs in "
               + cluster.logDir());
         }
-        run(cluster, 8, 2, -1); // warm-up (JIT, connections)
+        run(cluster, 8, warmup, -1); // warm-up (JIT, connections)
         for (int clients : clientCounts) {
           rows.add(run(cluster, clients, seconds, loss));
           System.out.println(rows.get(rows.size() - 1));
