@@ -16,8 +16,12 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -33,11 +37,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>At open, Flyway migrates {@code classpath:db/replica} (tables {@code replica_state},
  *       {@code idempotency}; V1..V99) plus the domain location (V100 and up).
- *   <li>A batch is ONE transaction that also sets {@code replica_state.last_applied}. Each command
- *       runs in a savepoint: a {@link CommandRejectedException} rolls back only that command and
- *       becomes its error result. Any {@link SQLException} (or other exception) is fatal: the
- *       transaction is rolled back, the machine refuses further batches, and {@link
+ *   <li>A batch is ONE transaction that also sets {@code replica_state.last_applied}. A {@link
+ *       CommandRejectedException} rolls back only that command and becomes its error result:
+ *       the batch first runs without savepoints; when a command throws, the transaction is
+ *       rolled back and the batch re-run with a savepoint around every command from that one on
+ *       (see replica/README.md, "Apply path"). Any {@link SQLException} (or other exception) is
+ *       fatal: the transaction is rolled back, the machine refuses further batches, and {@link
  *       StateMachineFailedException} is thrown.
+ *   <li>Per batch: one query for the idempotency records of all its keys, {@link
+ *       CommandHandler#beginBatch}, the commands, {@link CommandHandler#flush}, one statement
+ *       for the new records and the position, commit, on one dedicated connection.
  *   <li>A command with an idempotency key whose record is live returns the stored result and
  *       changes nothing; otherwise its result (success or rejection) is stored with the command's
  *       time. Records expire 24 h (by command time) behind the highest command time applied so
@@ -67,6 +76,11 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   private long maxCommandMillis;
   private long lastPruneMillis = Long.MIN_VALUE;
   private volatile Throwable failure;
+  private Connection applyConnection;
+  private Boolean applyConnectionDurable;
+  private boolean savepointEveryCommand;
+  private long appliedBatches;
+  private long carefulRetries;
 
   private JdbcStateMachine(HikariDataSource pool, CommandHandler<C> handler) {
     this.pool = pool;
@@ -144,71 +158,36 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       if (commands.isEmpty()) {
         return List.of();
       }
+      Slot<C>[] slots = decode(commands);
       long clock = maxCommandMillis;
-      long pruned = lastPruneMillis;
-      List<byte[]> results = new ArrayList<>(commands.size());
-      try (Connection c = pool.getConnection()) {
-        c.setAutoCommit(false);
+      for (Slot<C> s : slots) {
+        if (s.parsed != null) {
+          clock = Math.max(clock, s.timeMillis);
+        }
+        s.clock = clock;
+      }
+      long last = firstIndex + commands.size() - 1;
+      boolean prune = lastPruneMillis == Long.MIN_VALUE
+          || clock - lastPruneMillis >= PRUNE_EVERY_MILLIS;
+      try {
+        Connection c = applyConnection(durable);
+        Attempt attempt;
         try {
-          try (Statement st = c.createStatement()) {
-            st.execute(durable ? "SET LOCAL synchronous_commit = on"
-                : "SET LOCAL synchronous_commit = off");
+          // Commands at index >= careful run in a savepoint. The fast path has none; when a
+          // command throws a rejection outside a savepoint, the transaction is rolled back and
+          // the batch re-run with savepoints from that command on. Commands are deterministic,
+          // so the ones before it do not throw the second time either; should one do so anyway,
+          // the loop moves the boundary further down (it ends at 0 = every command careful).
+          int careful = savepointEveryCommand ? 0 : slots.length;
+          while ((attempt = attempt(c, slots, careful)).rejectedAt >= 0) {
+            c.rollback();
+            careful = attempt.rejectedAt;
+            carefulRetries++;
+            log.debug("rejection at batch offset {} of {}: re-running the batch with "
+                + "savepoints from there", careful, slots.length);
           }
-          for (byte[] cmd : commands) {
-            if (cmd.length == 0) {
-              results.add(new byte[0]);
-              continue;
-            }
-            C parsed;
-            try {
-              parsed = handler.parse(cmd);
-            } catch (CommandRejectedException e) {
-              results.add(e.toResult().encode());
-              continue;
-            }
-            clock = Math.max(clock, handler.commandTimeMillis(parsed));
-            String key = handler.idempotencyKey(parsed);
-            if (!key.isEmpty()) {
-              byte[] stored = storedResult(c, key, clock);
-              if (stored != null) {
-                results.add(stored);
-                continue;
-              }
-            }
-            byte[] result = applyOne(c, parsed);
-            if (!key.isEmpty()) {
-              try (PreparedStatement ps = c.prepareStatement(
-                  "INSERT INTO idempotency (key, result, applied_at_millis) VALUES (?, ?, ?) "
-                      + "ON CONFLICT (key) DO UPDATE SET result = EXCLUDED.result, "
-                      + "applied_at_millis = EXCLUDED.applied_at_millis")) {
-                ps.setString(1, key);
-                ps.setBytes(2, result);
-                ps.setLong(3, handler.commandTimeMillis(parsed));
-                ps.executeUpdate();
-              }
-            }
-            results.add(result);
-          }
-          if (pruned == Long.MIN_VALUE || clock - pruned >= PRUNE_EVERY_MILLIS) {
-            try (PreparedStatement ps = c.prepareStatement(
-                "DELETE FROM idempotency WHERE applied_at_millis < ?")) {
-              ps.setLong(1, clock - IDEMPOTENCY_TTL_MILLIS);
-              ps.executeUpdate();
-            }
-            pruned = clock;
-          }
-          long last = firstIndex + commands.size() - 1;
-          try (PreparedStatement ps = c.prepareStatement(
-              "UPDATE replica_state SET last_applied = ?, max_command_millis = ? WHERE id = 1")) {
-            ps.setLong(1, last);
-            ps.setLong(2, clock);
-            ps.executeUpdate();
-          }
+          finish(c, attempt.fresh, last, clock, prune);
           c.commit();
-          lastApplied = last;
-          maxCommandMillis = clock;
-          lastPruneMillis = pruned;
-          return results;
         } catch (SQLException | RuntimeException e) {
           try {
             c.rollback();
@@ -217,28 +196,143 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
           }
           throw e;
         }
+        lastApplied = last;
+        maxCommandMillis = clock;
+        if (prune) {
+          lastPruneMillis = clock;
+        }
+        appliedBatches++;
+        return attempt.results;
       } catch (SQLException | RuntimeException e) {
         if (e instanceof StateMachineFailedException sme) {
           throw sme;
         }
+        closeApplyConnection();
         fail(e);
         return null; // unreachable
       }
     }
   }
 
-  private byte[] storedResult(Connection c, String key, long clock) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT result FROM idempotency WHERE key = ? AND applied_at_millis >= ?")) {
-      ps.setString(1, key);
-      ps.setLong(2, clock - IDEMPOTENCY_TTL_MILLIS);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getBytes(1) : null;
-      }
-    }
+  /** A command of a batch, decoded once. */
+  private static final class Slot<C> {
+    /** The result known without running the handler (no-op, malformed), or null. */
+    byte[] early;
+    C parsed;
+    String key;
+    long timeMillis;
+    /** Highest command time up to and including this command. */
+    long clock;
   }
 
-  private byte[] applyOne(Connection c, C parsed) throws SQLException {
+  /** The outcome of running a batch once. */
+  private record Attempt(List<byte[]> results, Map<String, Stored> fresh, int rejectedAt) {}
+
+  /** An idempotency record. */
+  private record Stored(byte[] result, long appliedAtMillis) {}
+
+  @SuppressWarnings("unchecked")
+  private Slot<C>[] decode(List<byte[]> commands) {
+    Slot<C>[] slots = new Slot[commands.size()];
+    for (int i = 0; i < slots.length; i++) {
+      Slot<C> s = new Slot<>();
+      slots[i] = s;
+      byte[] cmd = commands.get(i);
+      if (cmd.length == 0) {
+        s.early = new byte[0];
+        continue;
+      }
+      try {
+        s.parsed = handler.parse(cmd);
+      } catch (CommandRejectedException e) {
+        s.early = e.toResult().encode();
+        continue;
+      }
+      s.key = handler.idempotencyKey(s.parsed);
+      s.timeMillis = handler.commandTimeMillis(s.parsed);
+    }
+    return slots;
+  }
+
+  /**
+   * Runs the batch once in {@code c}: one query for the idempotency records of all its keys,
+   * then every command, in a savepoint from index {@code careful} on. Returns the results and the
+   * idempotency records to write, or the index of a command that threw a rejection outside a
+   * savepoint (the transaction must then be rolled back).
+   */
+  private Attempt attempt(Connection c, Slot<C>[] slots, int careful) throws SQLException {
+    Map<String, Stored> records = lookUp(c, slots);
+    List<C> parsed = new ArrayList<>(slots.length);
+    for (Slot<C> s : slots) {
+      if (s.early == null) {
+        parsed.add(s.parsed);
+      }
+    }
+    handler.beginBatch(c, parsed);
+    Map<String, Stored> fresh = new LinkedHashMap<>();
+    List<byte[]> results = new ArrayList<>(slots.length);
+    for (int i = 0; i < slots.length; i++) {
+      Slot<C> s = slots[i];
+      if (s.early != null) {
+        results.add(s.early);
+        continue;
+      }
+      boolean keyed = !s.key.isEmpty();
+      if (keyed) {
+        Stored r = records.get(s.key);
+        if (r != null && r.appliedAtMillis >= s.clock - IDEMPOTENCY_TTL_MILLIS) {
+          results.add(r.result);
+          continue;
+        }
+      }
+      byte[] result;
+      if (i >= careful) {
+        result = applyInSavepoint(c, s.parsed);
+      } else {
+        try {
+          result = handler.apply(c, s.parsed).encode();
+        } catch (CommandRejectedException e) {
+          return new Attempt(null, null, i);
+        }
+      }
+      if (keyed) {
+        // later commands of this batch see it, exactly as if it had been written already
+        Stored r = new Stored(result, s.timeMillis);
+        records.put(s.key, r);
+        fresh.put(s.key, r);
+      }
+      results.add(result);
+    }
+    handler.flush(c);
+    return new Attempt(results, fresh, -1);
+  }
+
+  /** The stored idempotency records of the batch's keys (live or not), in one query. */
+  private Map<String, Stored> lookUp(Connection c, Slot<C>[] slots) throws SQLException {
+    Map<String, Stored> out = new HashMap<>();
+    Set<String> keys = new LinkedHashSet<>();
+    for (Slot<C> s : slots) {
+      if (s.early == null && !s.key.isEmpty()) {
+        keys.add(s.key);
+      }
+    }
+    if (keys.isEmpty()) {
+      return out;
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT key, result, applied_at_millis FROM idempotency WHERE key = ANY (?)")) {
+      ps.setArray(1, c.createArrayOf("text", keys.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), new Stored(rs.getBytes(2), rs.getLong(3)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private byte[] applyInSavepoint(Connection c, C parsed) throws SQLException {
+    handler.flush(c); // the savepoint must not cover earlier commands' deferred writes
     Savepoint sp = c.setSavepoint();
     try {
       CommandResult result = handler.apply(c, parsed);
@@ -248,6 +342,115 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       c.rollback(sp);
       c.releaseSavepoint(sp);
       return e.toResult().encode();
+    }
+  }
+
+  /**
+   * Writes the batch's idempotency records and its position (one statement), then prunes expired
+   * records when due. Pruning comes after the records, as when they were written one by one.
+   */
+  private void finish(Connection c, Map<String, Stored> fresh, long last, long clock,
+      boolean prune) throws SQLException {
+    if (fresh.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE replica_state SET last_applied = ?, max_command_millis = ? WHERE id = 1")) {
+        ps.setLong(1, last);
+        ps.setLong(2, clock);
+        ps.executeUpdate();
+      }
+    } else {
+      String[] keys = new String[fresh.size()];
+      byte[][] results = new byte[fresh.size()][];
+      Long[] times = new Long[fresh.size()];
+      int i = 0;
+      for (Map.Entry<String, Stored> e : fresh.entrySet()) {
+        keys[i] = e.getKey();
+        results[i] = e.getValue().result();
+        times[i] = e.getValue().appliedAtMillis();
+        i++;
+      }
+      // keys are distinct (a map), as ON CONFLICT DO UPDATE requires within one statement
+      try (PreparedStatement ps = c.prepareStatement("WITH ins AS (INSERT INTO idempotency "
+          + "(key, result, applied_at_millis) SELECT * FROM unnest(?::text[], ?::bytea[], "
+          + "?::bigint[]) ON CONFLICT (key) DO UPDATE SET result = EXCLUDED.result, "
+          + "applied_at_millis = EXCLUDED.applied_at_millis) "
+          + "UPDATE replica_state SET last_applied = ?, max_command_millis = ? WHERE id = 1")) {
+        ps.setArray(1, c.createArrayOf("text", keys));
+        ps.setArray(2, c.createArrayOf("bytea", results));
+        ps.setArray(3, c.createArrayOf("int8", times));
+        ps.setLong(4, last);
+        ps.setLong(5, clock);
+        ps.executeUpdate();
+      }
+    }
+    if (prune) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM idempotency WHERE applied_at_millis < ?")) {
+        ps.setLong(1, clock - IDEMPOTENCY_TTL_MILLIS);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /**
+   * The connection every batch runs on, opened on first use and kept (so apply never waits for
+   * the read pool and its prepared statements stay warm), with the session's {@code
+   * synchronous_commit} matching {@code durable}.
+   */
+  private Connection applyConnection(boolean durable) throws SQLException {
+    if (applyConnection == null) {
+      applyConnection = pool.getConnection();
+      applyConnection.setAutoCommit(false);
+      applyConnectionDurable = null;
+      try (Statement st = applyConnection.createStatement()) {
+        // Plan every execution for its actual arguments and the tables' current size. A generic
+        // plan made while a table was small (a new replica, before autovacuum's first ANALYZE)
+        // seq-scans it on every batch as it grows: measured, the idempotency and items tables
+        // were read in full once per batch. Planning these few statements per batch is cheap.
+        st.execute("SET plan_cache_mode = force_custom_plan");
+      }
+      applyConnection.commit();
+    }
+    if (applyConnectionDurable == null || applyConnectionDurable != durable) {
+      try (Statement st = applyConnection.createStatement()) {
+        st.execute(durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
+      }
+      applyConnection.commit();
+      applyConnectionDurable = durable;
+    }
+    return applyConnection;
+  }
+
+  private void closeApplyConnection() {
+    Connection c = applyConnection;
+    applyConnection = null;
+    applyConnectionDurable = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException | RuntimeException ignored) {
+        // broken anyway
+      }
+    }
+  }
+
+  /**
+   * Test support: run every command of every batch in a savepoint (the straightforward reference
+   * the fast path must match). Results and state are the same either way, only slower.
+   */
+  public void setSavepointEveryCommand(boolean on) {
+    synchronized (applyLock) {
+      savepointEveryCommand = on;
+    }
+  }
+
+  /**
+   * Counters since open: {batches applied, batches re-run with savepoints because a command
+   * threw a rejection on the fast path}.
+   */
+  public long[] applyCounters() {
+    synchronized (applyLock) {
+      return new long[] {appliedBatches, carefulRetries};
     }
   }
 
@@ -404,9 +607,12 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
     return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
-  /** Closes the pool. */
+  /** Closes the apply connection and the pool. */
   @Override
   public void close() {
+    synchronized (applyLock) {
+      closeApplyConnection();
+    }
     pool.close();
   }
 }

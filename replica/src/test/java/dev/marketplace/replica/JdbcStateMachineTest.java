@@ -168,14 +168,18 @@ class JdbcStateMachineTest {
   }
 
   static List<String> dump(DataSource ds, String table) throws SQLException {
+    return rows(ds, "SELECT t::text FROM " + table + " t ORDER BY 1");
+  }
+
+  /** The first column of every row of {@code sql}, as text. */
+  static List<String> rows(DataSource ds, String sql) throws SQLException {
     List<String> rows = new ArrayList<>();
     try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT t::text FROM " + table + " t ORDER BY 1")) {
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         rows.add(rs.getString(1));
       }
     }
-    assertThat(rows).as("dumped " + table).isNotNull();
     return rows;
   }
 }

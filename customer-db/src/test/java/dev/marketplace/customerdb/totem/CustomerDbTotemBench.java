@@ -24,8 +24,10 @@ import java.util.function.BooleanSupplier;
  * from SIGKILL of the next sequencer to the next acknowledged write.
  *
  * <p>Run (after {@code mvn -B -o -q -pl customer-db -am test-compile}): see totem/README.md.
- * Options: {@code --seconds=10 --clients=1,8,32 --loss=0,0.05 --kills=10}. Not thread-safe (a
- * main program).
+ * Options: {@code --seconds=10 --warmup=2 --clients=1,8,32 --loss=0,0.05 --kills=10} (warm-up:
+ * seconds of 8-client load first; on a busy 2-core machine the five JVMs' JIT compilers need
+ * 30 s or more), {@code --c1} (processes with the C1 JIT only). Not thread-safe (a main
+ * program).
  */
 public final class CustomerDbTotemBench {
   private CustomerDbTotemBench() {}
@@ -33,6 +35,8 @@ public final class CustomerDbTotemBench {
   /** Entry point. */
   public static void main(String[] args) throws Exception {
     int seconds = 10;
+    int warmup = 2;
+    boolean c1 = false;
     int kills = 10;
     int[] clientCounts = {1, 8, 32};
     double[] losses = {0, 0.05};
@@ -40,6 +44,8 @@ public final class CustomerDbTotemBench {
       String[] kv = a.split("=", 2);
       switch (kv[0]) {
         case "--seconds" -> seconds = Integer.parseInt(kv[1]);
+        case "--warmup" -> warmup = Integer.parseInt(kv[1]);
+        case "--c1" -> c1 = true;
         case "--kills" -> kills = Integer.parseInt(kv[1]);
         case "--clients" -> clientCounts =
             Arrays.stream(kv[1].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -52,12 +58,12 @@ public final class CustomerDbTotemBench {
     String killRow = "kills skipped";
     for (int li = 0; li < losses.length; li++) {
       double loss = losses[li];
-      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss, false)) {
+      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss, c1)) {
         if (!waitUntil(cluster::allUp, 120_000)) {
           throw new IllegalStateException("cluster did not come up; logs in "
               + cluster.logDir());
         }
-        run(cluster, 8, 2, -1); // warm-up (JIT, connections)
+        run(cluster, 8, warmup, -1); // warm-up (JIT, connections)
         for (int clients : clientCounts) {
           rows.add(run(cluster, clients, seconds, loss));
           System.out.println(rows.get(rows.size() - 1));
@@ -73,8 +79,8 @@ public final class CustomerDbTotemBench {
         + "loopback), each applying to its own PostgreSQL database on one local server; gRPC "
         + "AddToCart/RemoveFromCart writes; " + seconds + " s per row; "
         + Runtime.getRuntime().availableProcessors() + " CPUs");
-    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s",
-        "loss", "clients", "writes/s", "p50 ms", "p99 ms", "max ms"));
+    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s %12s %6s",
+        "loss", "clients", "writes/s", "p50 ms", "p99 ms", "max ms", "CPU us/write", "cores"));
     for (String r : rows) {
       System.out.println(r);
     }
@@ -143,9 +149,18 @@ public final class CustomerDbTotemBench {
     for (Thread t : threads) {
       t.start(); // start() publishes window to the thread
     }
+    long now = System.nanoTime();
+    if (window[0] - now > 0) {
+      Thread.sleep(TimeUnit.NANOSECONDS.toMillis(window[0] - now)); // the warm-up, not a wait
+    }
+    long cpu0 = serverCpuNanos(dev.marketplace.postgres.SharedLocalPostgres.get().pid());
+    if (threads.isEmpty()) {
+      Thread.sleep(TimeUnit.SECONDS.toMillis(seconds)); // --clients=0: the idle cluster's CPU
+    }
     for (Thread t : threads) {
       t.join();
     }
+    long cpu = serverCpuNanos(dev.marketplace.postgres.SharedLocalPostgres.get().pid()) - cpu0;
     long total = 0;
     for (long[] s : lat) {
       total += s[s.length - 1];
@@ -158,10 +173,11 @@ public final class CustomerDbTotemBench {
       k += n;
     }
     Arrays.sort(all);
-    return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f%s",
+    return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f %12.0f %6.2f%s",
         loss < 0 ? "warm" : String.format(Locale.ROOT, "%.0f%%", loss * 100), clients,
         total / (double) seconds, at(all, 0.5) / 1e6, at(all, 0.99) / 1e6,
         (all.length == 0 ? 0 : all[all.length - 1]) / 1e6,
+        total == 0 ? 0 : cpu / 1e3 / total, cpu / 1e9 / seconds,
         errors.get() > 0 ? "  (" + errors.get() + " errors)" : "");
   }
 
@@ -230,6 +246,39 @@ public final class CustomerDbTotemBench {
       applied = s.getAppliedIndex();
     }
     return true;
+  }
+
+  /**
+   * CPU time (user + system) of the servers during a row: every process descending from this
+   * JVM (the customer-db processes) plus the PostgreSQL postmaster and its children, from /proc.
+   * Unlike writes/s, CPU per write hardly depends on what else the machine runs.
+   */
+  private static long serverCpuNanos(long postmaster) {
+    java.util.Set<Long> ours = new java.util.HashSet<>();
+    ProcessHandle.current().descendants().forEach(ph -> ours.add(ph.pid()));
+    long ticks = 0;
+    try (var dirs = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+      for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) dirs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        String stat;
+        try {
+          stat = java.nio.file.Files.readString(p.resolve("stat"));
+        } catch (java.io.IOException e) {
+          continue; // exited meanwhile
+        }
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long pid = Long.parseLong(name);
+        if (ours.contains(pid) || pid == postmaster || Long.parseLong(f[1]) == postmaster) {
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        }
+      }
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+    return ticks * 10_000_000L; // USER_HZ = 100
   }
 
   private static long at(long[] sorted, double q) {

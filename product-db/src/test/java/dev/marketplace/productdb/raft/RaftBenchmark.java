@@ -47,15 +47,19 @@ import org.HdrHistogram.Histogram;
  * </ol>
  *
  * <p>Options: {@code --seconds N} (measured seconds per row, default 8), {@code --warmup N}
- * (default 3), {@code --kills N} (default 3; the issue asks for the median of 10), {@code
- * --clients 1,8,32}, {@code --only raw,db,kills} (any subset; default all three), {@code
- * --skip-raw}, {@code --skip-db} (db throughput and kills), {@code --trace-elections} (replicas
- * log every vote message), {@code --keep} (keep the work directory with the replica logs). Not
- * thread-safe (a main).
+ * (default 3), {@code --prewarm N} (seconds of 32-client product-db load before the first row,
+ * default 0; on a busy 2-core machine the five JVMs' JIT compilers need 30 s or more), {@code
+ * --replica-jvm OPTION} (repeatable, e.g. {@code -XX:TieredStopAtLevel=1}), {@code --kills N}
+ * (default 3; the issue asks for the median of 10), {@code --clients 1,8,32}, {@code --only
+ * raw,db,kills} (any subset; default all three), {@code --skip-raw}, {@code --skip-db} (db
+ * throughput and kills), {@code --trace-elections} (replicas log every vote message), {@code
+ * --keep} (keep the work directory with the replica logs). Not thread-safe (a main).
  */
 public final class RaftBenchmark {
   private int seconds = 8;
   private int warmup = 3;
+  private int prewarm;
+  private final List<String> replicaJvm = new ArrayList<>(List.of("-Xmx256m"));
   private int kills = 3;
   private int[] clientLevels = {1, 8, 32};
   private boolean runRaw = true;
@@ -72,6 +76,8 @@ public final class RaftBenchmark {
       switch (args[i]) {
         case "--seconds" -> b.seconds = Integer.parseInt(args[++i]);
         case "--warmup" -> b.warmup = Integer.parseInt(args[++i]);
+        case "--prewarm" -> b.prewarm = Integer.parseInt(args[++i]);
+        case "--replica-jvm" -> b.replicaJvm.add(args[++i]);
         case "--kills" -> b.kills = Integer.parseInt(args[++i]);
         case "--clients" -> b.clientLevels = Arrays.stream(args[++i].split(","))
             .mapToInt(Integer::parseInt).toArray();
@@ -260,6 +266,44 @@ public final class RaftBenchmark {
         leader.status().messagesReceived(), leader.status().term()};
   }
 
+  /**
+   * CPU time (user + system) of the servers: every process descending from this JVM (the
+   * replica processes) plus the PostgreSQL postmaster {@code postmaster} and its children, read
+   * from /proc (0 where there is none). Unlike writes/s, CPU per write hardly depends on what
+   * else the machine runs.
+   */
+  static long serverCpuNanos(long postmaster) {
+    java.util.Set<Long> ours = new java.util.HashSet<>();
+    ProcessHandle.current().descendants().forEach(ph -> ours.add(ph.pid()));
+    long ticks = 0;
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) dirs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) continue;
+        String stat;
+        try {
+          stat = Files.readString(p.resolve("stat"));
+        } catch (IOException e) {
+          continue; // exited meanwhile
+        }
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long pid = Long.parseLong(name);
+        if (ours.contains(pid) || pid == postmaster || Long.parseLong(f[1]) == postmaster) {
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return ticks * 10_000_000L; // USER_HZ = 100
+  }
+
+  private static List<String> withTrace(List<String> jvm) {
+    List<String> all = new ArrayList<>(jvm);
+    all.add("-Draft.traceElections=true");
+    return all;
+  }
+
   /** Blocks the calling (benchmark driver) thread for a measurement window. */
   private static void waitSeconds(int s) throws InterruptedException {
     Thread.sleep(TimeUnit.SECONDS.toMillis(s)); // a measurement window, not synchronization
@@ -270,10 +314,15 @@ public final class RaftBenchmark {
   private void productDb(Path dir) throws Exception {
     try (LocalPostgres pg = LocalPostgres.start(LocalPostgres.newTempDataDir("bench-pg-"));
         ReplicaProcesses cluster = new ReplicaProcesses(dbReplicas, dir, pg, "bench",
-            traceElections ? List.of("-Xmx256m", "-Draft.traceElections=true")
-                : List.of("-Xmx256m"))) {
+            traceElections ? withTrace(replicaJvm) : replicaJvm)) {
       cluster.startAll();
       awaitCluster(cluster, 120);
+      if (prewarm > 0) { // 32 clients first, so the five JVMs' JIT compilers are done
+        WriteLoad load = new WriteLoad(cluster.channels, "prewarm", 3, null);
+        load.start(32);
+        waitSeconds(prewarm);
+        load.close();
+      }
       for (int clients : runDb ? clientLevels : new int[0]) {
         ConcurrentHistogram h = new ConcurrentHistogram(3);
         AtomicBoolean measuring = new AtomicBoolean();
@@ -284,11 +333,13 @@ public final class RaftBenchmark {
         load.start(clients);
         waitSeconds(warmup);
         long a0 = load.acked.get();
+        long cpu0 = serverCpuNanos(pg.pid());
         measuring.set(true);
         long t0 = System.nanoTime();
         waitSeconds(seconds);
         measuring.set(false);
         long writes = load.acked.get() - a0;
+        long cpu = serverCpuNanos(pg.pid()) - cpu0;
         double secs = (System.nanoTime() - t0) / 1e9;
         load.close();
         System.out.printf("(%d failed attempts retried)%n", load.failedAttempts.get());
@@ -297,6 +348,12 @@ public final class RaftBenchmark {
               .replace('\n', ' '));
         }
         row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes, secs, h);
+        double perWrite = writes == 0 ? 0 : cpu / 1e3 / writes;
+        rows.add(String.format("|   server CPU (replica JVMs + PostgreSQL): %.2f cores busy, %.0f us"
+            + " per write; %d cores => at most %.0f writes/s if nothing else ran |",
+            cpu / 1e9 / secs, perWrite, Runtime.getRuntime().availableProcessors(),
+            perWrite == 0 ? 0 : Runtime.getRuntime().availableProcessors() * 1e6 / perWrite));
+        System.out.println(rows.get(rows.size() - 1));
       }
       if (runKills) leaderKills(cluster);
     }
