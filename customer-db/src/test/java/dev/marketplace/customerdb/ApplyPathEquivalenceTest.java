@@ -69,7 +69,7 @@ class ApplyPathEquivalenceTest {
   void randomCommandStreamsGiveTheSameResultsAndTablesAsTheLegacyHandler() throws Exception {
     int seeds = Integer.getInteger("equivalence.seeds", 2);
     int commands = Integer.getInteger("equivalence.commands", 400);
-    long base = Long.getLong("equivalence.seed", System.nanoTime());
+    long base = Long.getLong("equivalence.seed", 20261125L);
     for (int i = 0; i < seeds; i++) {
       long seed = base + i;
       System.out.println("ApplyPathEquivalenceTest seed " + seed + " (-Dequivalence.seed="

@@ -44,7 +44,7 @@ class ReplicationOptionsTest {
   void totemAddressesAreTheGrpcHostsWithThePortOffset() {
     assertThat(ReplicationOptions.totemAddresses(FIVE, 1000)).first()
         .isEqualTo(new InetSocketAddress("10.0.0.1", 22051));
-    assertThatThrownBy(() -> ReplicationOptions.totemAddresses(FIVE, 20_000))
+    assertThatThrownBy(() -> ReplicationOptions.totemAddresses(FIVE, 50_000))
         .isInstanceOf(ConfigException.class).hasMessageContaining("TOTEM_PORT_OFFSET");
     assertThat(ReplicationOptions.clusterId(FIVE, 1000))
         .isEqualTo(ReplicationOptions.clusterId(FIVE, 1000))
