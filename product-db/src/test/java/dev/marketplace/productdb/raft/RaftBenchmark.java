@@ -296,7 +296,8 @@ public final class RaftBenchmark {
           System.out.println("  replica " + i + ": " + String.valueOf(cluster.status(i))
               .replace('\n', ' '));
         }
-        row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes, secs, h);
+        row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes,
+            secs, h);
       }
       if (runKills) leaderKills(cluster);
     }
