@@ -347,7 +347,8 @@ public final class RaftBenchmark {
           System.out.println("  replica " + i + ": " + String.valueOf(cluster.status(i))
               .replace('\n', ' '));
         }
-        row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes, secs, h);
+        row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes,
+            secs, h);
         double perWrite = writes == 0 ? 0 : cpu / 1e3 / writes;
         rows.add(String.format("|   server CPU (replica JVMs + PostgreSQL): %.2f cores busy, %.0f us"
             + " per write; %d cores => at most %.0f writes/s if nothing else ran |",

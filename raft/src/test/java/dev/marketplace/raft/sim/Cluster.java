@@ -61,8 +61,9 @@ public final class Cluster {
     public int clientTimeoutTicks = 25;
     /**
      * Chance that each live node is told, right after the crashed node's last messages could
-     * have arrived, that its link to the crashed node broke ({@link RaftCore#peerUnreachable}), as a transport sees a killed peer's
-     * connection reset. 0 = never (no random draws, so older scenarios replay unchanged).
+     * have arrived, that its link to the crashed node broke ({@link RaftCore#peerUnreachable}),
+     * as a transport sees a killed peer's connection reset. 0 = never (no random draws, so
+     * older scenarios replay unchanged).
      */
     public double crashReportProb = 0;
   }
