@@ -395,6 +395,49 @@ public final class TotemCore {
             staleIgnored));
   }
 
+  /**
+   * True when nothing is in flight at this member: NORMAL, every slot of the log delivered and
+   * this member's ack for all of them already sent to all, no own command pending, no gap, no
+   * peer known to be ahead. Until the next input, {@link #tick()} then only paces heartbeats and
+   * failure detection (both counted in {@link TotemConfig#heartbeatTicks()} or more), so a
+   * runtime may save wake-ups by calling it late, several times in a row (the core sees the same
+   * sequence of ticks, later, as on a stalled machine). A hint only: correctness never depends
+   * on it.
+   */
+  public boolean quiescent() {
+    if (status != MemberStatus.NORMAL || waitingState || !ownPending.isEmpty()
+        || !ownUnsent.isEmpty() || !pendingSeq.isEmpty() || !pendingEntry.isEmpty()
+        || deliveredSlot != logSlots || lastAckSentToAll < logSlots) {
+      return false;
+    }
+    for (int i = 0; i < members.length; i++) {
+      int m = members[i];
+      if (m != self && peerAckView[m] == view && peerInc[m] == memberInc[i]
+          && peerAck[m] != logSlots) {
+        return false; // a peer ahead (we must fetch) or behind (it may need our repair)
+      }
+    }
+    return true;
+  }
+
+  /**
+   * How many ticks may pass before a tick can matter: 1 unless {@link #quiescent()}; then the
+   * ticks until this member's next heartbeat is due or a silent peer would be suspected,
+   * whichever comes first (at least 1). A runtime may sleep that long unless an input arrives.
+   */
+  public long ticksUntilDue() {
+    if (!quiescent()) {
+      return 1;
+    }
+    long due = lastSentToAll + cfg.heartbeatTicks() - now;
+    for (int m : members) {
+      if (m != self) {
+        due = Math.min(due, lastHeard[m] + cfg.suspectTicks() + 1 - now);
+      }
+    }
+    return Math.max(1, due);
+  }
+
   /** The configuration this core runs with. */
   public TotemConfig config() {
     return cfg;

@@ -90,4 +90,26 @@ class TotemCoreApiTest {
     assertThatThrownBy(() -> TotemCore.restart(TotemConfig.defaults(3, 1, 1, KEY),
         new SplittableRandom(1), -1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  /**
+   * The runtime hint: a member with its own command in flight must tick every tick; once
+   * everything is delivered and acked everywhere it may defer ticks, but never past its next
+   * heartbeat (nor past a possible suspicion).
+   */
+  @Test
+  void quiescentOnlyWhenNothingIsInFlight() {
+    Sim sim = new Sim(11, 5);
+    sim.run(50, 0); // bootstrap view settles
+    assertThat(sim.broadcast(2)).isTrue();
+    TotemCore c2 = sim.nodes[2].core;
+    assertThat(c2.quiescent()).isFalse();
+    assertThat(c2.ticksUntilDue()).isEqualTo(1);
+    sim.run(60, 0);
+    assertThat(sim.global).hasSize(1);
+    int hb = sim.base.heartbeatTicks();
+    for (Sim.Node x : sim.nodes) {
+      assertThat(x.core.quiescent()).as("member %d", x.id).isTrue();
+      assertThat(x.core.ticksUntilDue()).as("member %d", x.id).isBetween(1L, (long) hb);
+    }
+  }
 }

@@ -43,10 +43,12 @@ public final class CustomerDbProcesses implements AutoCloseable {
   private final LocalPostgres pg;
 
   private final boolean fastStart;
+  private final List<String> extraJvm;
 
   private CustomerDbProcesses(int n, double lossRate, int offset, Path logDir, LocalPostgres pg,
-      boolean fastStart) {
+      boolean fastStart, List<String> extraJvm) {
     this.fastStart = fastStart;
+    this.extraJvm = List.copyOf(extraJvm);
     this.n = n;
     this.lossRate = lossRate;
     this.offset = offset;
@@ -62,11 +64,22 @@ public final class CustomerDbProcesses implements AutoCloseable {
    */
   public static CustomerDbProcesses start(int n, double lossRate, boolean fastStart)
       throws IOException {
+    return start(n, lossRate, fastStart, List.of());
+  }
+
+  /**
+   * As {@link #start(int, double, boolean)}, with extra JVM options for every process (e.g.
+   * {@code -XX:TieredStopAtLevel=1}, {@code -XX:StartFlightRecording=...}); they come after the
+   * defaults, so they override them.
+   */
+  public static CustomerDbProcesses start(int n, double lossRate, boolean fastStart,
+      List<String> extraJvm) throws IOException {
     LocalPostgres pg = SharedLocalPostgres.get();
     Path logs = Path.of("target", "customer-db-processes", "run-" + System.nanoTime());
     Files.createDirectories(logs);
     int offset = 1000;
-    CustomerDbProcesses c = new CustomerDbProcesses(n, lossRate, offset, logs, pg, fastStart);
+    CustomerDbProcesses c = new CustomerDbProcesses(n, lossRate, offset, logs, pg, fastStart,
+        extraJvm);
     for (int i = 0; i < n; i++) {
       c.ports.add(freePortPair(offset, c.ports));
       c.databases.add(SharedLocalPostgres.newDatabase("cust_totem"));
@@ -95,6 +108,7 @@ public final class CustomerDbProcesses implements AutoCloseable {
     if (fastStart) {
       cmd.add("-XX:TieredStopAtLevel=1");
     }
+    cmd.addAll(extraJvm);
     cmd.addAll(List.of("-cp", absoluteClassPath(),
         "dev.marketplace.customerdb.CustomerDbMain",
         "--member-id=" + i,

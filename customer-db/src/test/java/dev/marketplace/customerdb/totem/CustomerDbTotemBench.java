@@ -26,8 +26,11 @@ import java.util.function.BooleanSupplier;
  * <p>Run (after {@code mvn -B -o -q -pl customer-db -am test-compile}): see totem/README.md.
  * Options: {@code --seconds=10 --warmup=2 --clients=1,8,32 --loss=0,0.05 --kills=10} (warm-up:
  * seconds of 8-client load first; on a busy 2-core machine the five JVMs' JIT compilers need
- * 30 s or more), {@code --c1} (processes with the C1 JIT only). Not thread-safe (a main
- * program).
+ * 30 s or more), {@code --c1} (processes with the C1 JIT only), {@code --prewarm=N} (N seconds
+ * of 32-client load before the warm-up, printed as a "warm" row), {@code --replica-jvm=OPTION}
+ * (repeatable: an extra JVM option for every replica process, e.g.
+ * {@code --replica-jvm=-XX:TieredStopAtLevel=1} or {@code -XX:StartFlightRecording=...}).
+ * {@code --clients=0} measures the idle cluster's CPU. Not thread-safe (a main program).
  */
 public final class CustomerDbTotemBench {
   private CustomerDbTotemBench() {}
@@ -36,6 +39,8 @@ public final class CustomerDbTotemBench {
   public static void main(String[] args) throws Exception {
     int seconds = 10;
     int warmup = 2;
+    int prewarm = 0;
+    List<String> replicaJvm = new ArrayList<>();
     boolean c1 = false;
     int kills = 10;
     int[] clientCounts = {1, 8, 32};
@@ -46,6 +51,8 @@ public final class CustomerDbTotemBench {
         case "--seconds" -> seconds = Integer.parseInt(kv[1]);
         case "--warmup" -> warmup = Integer.parseInt(kv[1]);
         case "--c1" -> c1 = true;
+        case "--prewarm" -> prewarm = Integer.parseInt(kv[1]);
+        case "--replica-jvm" -> replicaJvm.add(kv[1]);
         case "--kills" -> kills = Integer.parseInt(kv[1]);
         case "--clients" -> clientCounts =
             Arrays.stream(kv[1].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -58,10 +65,13 @@ public final class CustomerDbTotemBench {
     String killRow = "kills skipped";
     for (int li = 0; li < losses.length; li++) {
       double loss = losses[li];
-      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss, c1)) {
+      try (CustomerDbProcesses cluster = CustomerDbProcesses.start(5, loss, c1, replicaJvm)) {
         if (!waitUntil(cluster::allUp, 120_000)) {
           throw new IllegalStateException("cluster did not come up; logs in "
               + cluster.logDir());
+        }
+        if (prewarm > 0) { // 32 clients first, so the five JVMs' JIT compilers are done
+          System.out.println(run(cluster, 32, prewarm, -1));
         }
         run(cluster, 8, warmup, -1); // warm-up (JIT, connections)
         for (int clients : clientCounts) {
@@ -79,8 +89,9 @@ public final class CustomerDbTotemBench {
         + "loopback), each applying to its own PostgreSQL database on one local server; gRPC "
         + "AddToCart/RemoveFromCart writes; " + seconds + " s per row; "
         + Runtime.getRuntime().availableProcessors() + " CPUs");
-    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s %12s %6s",
-        "loss", "clients", "writes/s", "p50 ms", "p99 ms", "max ms", "CPU us/write", "cores"));
+    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s %12s %6s %6s",
+        "loss", "clients", "writes/s", "p50 ms", "p99 ms", "max ms", "CPU us/write", "cores",
+        "pg"));
     for (String r : rows) {
       System.out.println(r);
     }
@@ -153,14 +164,17 @@ public final class CustomerDbTotemBench {
     if (window[0] - now > 0) {
       Thread.sleep(TimeUnit.NANOSECONDS.toMillis(window[0] - now)); // the warm-up, not a wait
     }
-    long cpu0 = serverCpuNanos(dev.marketplace.postgres.SharedLocalPostgres.get().pid());
+    long pgPid = dev.marketplace.postgres.SharedLocalPostgres.get().pid();
+    long cpu0 = serverCpuNanos(pgPid);
+    long pg0 = pgCpu[0];
     if (threads.isEmpty()) {
       Thread.sleep(TimeUnit.SECONDS.toMillis(seconds)); // --clients=0: the idle cluster's CPU
     }
     for (Thread t : threads) {
       t.join();
     }
-    long cpu = serverCpuNanos(dev.marketplace.postgres.SharedLocalPostgres.get().pid()) - cpu0;
+    long cpu = serverCpuNanos(pgPid) - cpu0;
+    long pgCpuNanos = pgCpu[0] - pg0;
     long total = 0;
     for (long[] s : lat) {
       total += s[s.length - 1];
@@ -173,11 +187,11 @@ public final class CustomerDbTotemBench {
       k += n;
     }
     Arrays.sort(all);
-    return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f %12.0f %6.2f%s",
+    return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f %12.0f %6.2f %6.2f%s",
         loss < 0 ? "warm" : String.format(Locale.ROOT, "%.0f%%", loss * 100), clients,
         total / (double) seconds, at(all, 0.5) / 1e6, at(all, 0.99) / 1e6,
         (all.length == 0 ? 0 : all[all.length - 1]) / 1e6,
-        total == 0 ? 0 : cpu / 1e3 / total, cpu / 1e9 / seconds,
+        total == 0 ? 0 : cpu / 1e3 / total, cpu / 1e9 / seconds, pgCpuNanos / 1e9 / seconds,
         errors.get() > 0 ? "  (" + errors.get() + " errors)" : "");
   }
 
@@ -253,7 +267,11 @@ public final class CustomerDbTotemBench {
    * JVM (the customer-db processes) plus the PostgreSQL postmaster and its children, from /proc.
    * Unlike writes/s, CPU per write hardly depends on what else the machine runs.
    */
+  /** PostgreSQL's part of the last {@link #serverCpuNanos} reading (cumulative, ns). */
+  private static final long[] pgCpu = new long[1];
+
   private static long serverCpuNanos(long postmaster) {
+    long pgTicks = 0;
     java.util.Set<Long> ours = new java.util.HashSet<>();
     ProcessHandle.current().descendants().forEach(ph -> ours.add(ph.pid()));
     long ticks = 0;
@@ -272,12 +290,17 @@ public final class CustomerDbTotemBench {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long pid = Long.parseLong(name);
         if (ours.contains(pid) || pid == postmaster || Long.parseLong(f[1]) == postmaster) {
-          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+          long t = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+          ticks += t;
+          if (!ours.contains(pid)) {
+            pgTicks += t;
+          }
         }
       }
     } catch (java.io.IOException e) {
       return 0;
     }
+    pgCpu[0] = pgTicks * 10_000_000L;
     return ticks * 10_000_000L; // USER_HZ = 100
   }
 
