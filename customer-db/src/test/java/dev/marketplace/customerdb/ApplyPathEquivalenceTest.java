@@ -14,7 +14,6 @@ import dev.marketplace.proto.customer.commands.DeleteSession;
 import dev.marketplace.proto.customer.commands.SessionCartOp;
 import dev.marketplace.proto.customer.commands.TouchSession;
 import dev.marketplace.replica.testing.ApplyPathEquivalenceSuite;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -114,11 +113,8 @@ class ApplyPathEquivalenceTest extends ApplyPathEquivalenceSuite<CustomerCommand
         b.setRecordFeedback(FeedbackRequest.newBuilder().setBuyerId(1 + rnd.nextInt(5))
             .setItemId(item(rnd)).setSellerId(1 + rnd.nextInt(4))
             .setVote(rnd.nextBoolean() ? Vote.UP : Vote.DOWN));
-      } else if (op < 98) {
-        out.add(new byte[0]);
-        continue;
       } else if (op < 99) {
-        out.add("not a command".getBytes(StandardCharsets.UTF_8));
+        out.add(malformed(op - 97)); // 97: empty, 98: not a command
         continue;
       } // else: no kind set
       out.add(b.build().toByteArray());

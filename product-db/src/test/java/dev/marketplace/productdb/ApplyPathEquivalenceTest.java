@@ -13,7 +13,6 @@ import dev.marketplace.proto.product.TakeStockRequest;
 import dev.marketplace.proto.product.UpdatePriceRequest;
 import dev.marketplace.proto.product.commands.ProductCommand;
 import dev.marketplace.replica.testing.ApplyPathEquivalenceSuite;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -94,11 +93,8 @@ class ApplyPathEquivalenceTest extends ApplyPathEquivalenceSuite<ProductCommand>
       } else if (op < 97) {
         b.setAddItemVote(AddItemVoteRequest.newBuilder().setFeedbackId("fb" + rnd.nextInt(20))
             .setId(id(rnd)).setVote(rnd.nextBoolean() ? Vote.UP : Vote.DOWN));
-      } else if (op < 98) {
-        out.add(new byte[0]);
-        continue;
       } else if (op < 99) {
-        out.add("not a command".getBytes(StandardCharsets.UTF_8));
+        out.add(malformed(op - 97)); // 97: empty, 98: not a command
         continue;
       } // else: no kind set
       out.add(b.build().toByteArray());

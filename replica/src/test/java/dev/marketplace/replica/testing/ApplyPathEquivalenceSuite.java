@@ -6,6 +6,7 @@ import dev.marketplace.postgres.LocalPostgres;
 import dev.marketplace.postgres.SharedLocalPostgres;
 import dev.marketplace.replica.CommandHandler;
 import dev.marketplace.replica.JdbcStateMachine;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -70,6 +71,14 @@ public abstract class ApplyPathEquivalenceSuite<C> {
 
   /** Outcomes every seed's stream must produce. */
   protected abstract List<String> requiredOutcomes();
+
+  /**
+   * A command that is not one, for the stream: {@code which} 0 is an empty command (a position
+   * without a command), 1 bytes that do not parse as a command.
+   */
+  protected static byte[] malformed(int which) {
+    return which == 0 ? new byte[0] : "not a command".getBytes(StandardCharsets.UTF_8);
+  }
 
   /** {@code "ok"} or {@code "error <code>"} for a non-empty result. */
   protected static String verdict(byte[] result) {
