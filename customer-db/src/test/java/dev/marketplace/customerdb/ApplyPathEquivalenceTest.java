@@ -1,9 +1,5 @@
 package dev.marketplace.customerdb;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.marketplace.postgres.LocalPostgres;
-import dev.marketplace.postgres.SharedLocalPostgres;
 import dev.marketplace.proto.ItemId;
 import dev.marketplace.proto.Role;
 import dev.marketplace.proto.Vote;
@@ -17,22 +13,10 @@ import dev.marketplace.proto.customer.commands.CustomerCommand;
 import dev.marketplace.proto.customer.commands.DeleteSession;
 import dev.marketplace.proto.customer.commands.SessionCartOp;
 import dev.marketplace.proto.customer.commands.TouchSession;
-import dev.marketplace.replica.CommandHandler;
-import dev.marketplace.replica.JdbcStateMachine;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
+import dev.marketplace.replica.testing.ApplyPathEquivalenceSuite;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * The optimized {@link CustomerHandler} on the batched fast path against {@link
@@ -40,81 +24,34 @@ import org.junit.jupiter.api.Test;
  * random command streams (accounts, logins with token collisions and session clean-up, expired
  * and foreign sessions, cart changes beyond the stock, purchases, feedback, repeated keys,
  * malformed and empty commands) in random batches must give byte-identical results and
- * identical tables. Deterministic per seed, which is printed; {@code -Dequivalence.seeds=N},
- * {@code -Dequivalence.commands=N} and {@code -Dequivalence.seed=S} for longer or repeated sweeps.
+ * identical tables. The harness is replica's {@link ApplyPathEquivalenceSuite} (test-jar).
+ * Deterministic per seed, which is printed; {@code -Dequivalence.seeds=N},
+ * {@code -Dequivalence.commands=N} (default 400) and {@code -Dequivalence.seed=S} for longer or
+ * repeated sweeps.
  */
-class ApplyPathEquivalenceTest {
+class ApplyPathEquivalenceTest extends ApplyPathEquivalenceSuite<CustomerCommand> {
   private static final long T0 = 1_700_000_000_000L;
   private static final Role[] ROLES = {Role.BUYER, Role.BUYER, Role.SELLER, Role.ROLE_UNSPECIFIED};
-  private final List<AutoCloseable> toClose = new ArrayList<>();
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : toClose) {
-      c.close();
-    }
+  ApplyPathEquivalenceTest() {
+    super("classpath:db/customer", "ce", 400, CustomerHandler::new, LegacyCustomerHandler::new);
   }
 
-  private <C> JdbcStateMachine<C> open(String prefix, CommandHandler<C> handler,
-      boolean careful) {
-    LocalPostgres pg = SharedLocalPostgres.get();
-    JdbcStateMachine<C> sm = JdbcStateMachine.open(pg.jdbcUrl(SharedLocalPostgres.newDatabase(
-        prefix)), pg.user(), "", 3, "classpath:db/customer", handler);
-    sm.setSavepointEveryCommand(careful);
-    toClose.add(sm);
-    return sm;
+  @Override
+  protected String outcome(byte[] command, byte[] result) {
+    String kind = command.length == 0 ? "empty" : kind(command);
+    return kind + (result.length == 0 ? "" : " " + verdict(result));
   }
 
-  @Test
-  void randomCommandStreamsGiveTheSameResultsAndTablesAsTheLegacyHandler() throws Exception {
-    int seeds = Integer.getInteger("equivalence.seeds", 2);
-    int commands = Integer.getInteger("equivalence.commands", 400);
-    long base = Long.getLong("equivalence.seed", 20261125L);
-    for (int i = 0; i < seeds; i++) {
-      long seed = base + i;
-      System.out.println("ApplyPathEquivalenceTest seed " + seed + " (-Dequivalence.seed="
-          + seed + " -Dequivalence.seeds=1)");
-      check(seed, commands);
-    }
+  @Override
+  protected List<String> requiredTables() {
+    return List.of("sessions", "cart_lines", "idempotency", "replica_state");
   }
 
-  private void check(long seed, int n) throws Exception {
-    Random rnd = new Random(seed);
-    List<byte[]> cmds = commands(rnd, n);
-    JdbcStateMachine<CustomerCommand> fast = open("ce_fast", new CustomerHandler(), false);
-    JdbcStateMachine<CustomerCommand> legacy =
-        open("ce_legacy", new LegacyCustomerHandler(), true);
-    List<String> got = new ArrayList<>();
-    List<String> want = new ArrayList<>();
-    Map<String, Integer> outcomes = new LinkedHashMap<>();
-    int pos = 0;
-    while (pos < n) {
-      int size = Math.min(n - pos, 1 + rnd.nextInt(rnd.nextBoolean() ? 4 : 40));
-      List<byte[]> batch = cmds.subList(pos, pos + size);
-      List<byte[]> results = fast.apply(pos + 1, batch, false);
-      for (int i = 0; i < size; i++) {
-        byte[] r = results.get(i);
-        got.add(HexFormat.of().formatHex(r));
-        String kind = batch.get(i).length == 0 ? "empty" : kind(batch.get(i));
-        outcomes.merge(kind + (r.length == 0 ? "" : r[0] == 0 ? " ok" : " error " + r[0]), 1,
-            Integer::sum);
-      }
-      for (byte[] r : legacy.apply(pos + 1, batch, false)) {
-        want.add(HexFormat.of().formatHex(r));
-      }
-      pos += size;
-    }
-    System.out.println("  outcomes: " + outcomes);
-    for (int i = 0; i < n; i++) {
-      assertThat(got.get(i)).as("seed " + seed + ", command " + (i + 1)).isEqualTo(want.get(i));
-    }
-    for (String table : tables(legacy.dataSource())) {
-      assertThat(dump(fast.dataSource(), table)).as("seed " + seed + ", table " + table)
-          .isEqualTo(dump(legacy.dataSource(), table));
-    }
-    assertThat(outcomes.keySet()).as("seed " + seed + ": the stream exercises accepted and "
-        + "rejected commands").contains("CHANGE_CART ok", "CHANGE_CART error 5",
-        "CHANGE_CART error 6", "CREATE_SESSION ok", "RECORD_PURCHASE ok", "SAVE_CART ok");
+  @Override
+  protected List<String> requiredOutcomes() {
+    return List.of("CHANGE_CART ok", "CHANGE_CART error 5", "CHANGE_CART error 6",
+        "CREATE_SESSION ok", "RECORD_PURCHASE ok", "SAVE_CART ok");
   }
 
   private static String kind(byte[] command) {
@@ -125,7 +62,8 @@ class ApplyPathEquivalenceTest {
     }
   }
 
-  private static List<byte[]> commands(Random rnd, int n) {
+  @Override
+  protected List<byte[]> commands(Random rnd, int n) {
     List<byte[]> out = new ArrayList<>();
     long now = T0;
     for (int i = 0; i < n; i++) {
@@ -175,11 +113,8 @@ class ApplyPathEquivalenceTest {
         b.setRecordFeedback(FeedbackRequest.newBuilder().setBuyerId(1 + rnd.nextInt(5))
             .setItemId(item(rnd)).setSellerId(1 + rnd.nextInt(4))
             .setVote(rnd.nextBoolean() ? Vote.UP : Vote.DOWN));
-      } else if (op < 98) {
-        out.add(new byte[0]);
-        continue;
       } else if (op < 99) {
-        out.add("not a command".getBytes(StandardCharsets.UTF_8));
+        out.add(malformed(op - 97)); // 97: empty, 98: not a command
         continue;
       } // else: no kind set
       out.add(b.build().toByteArray());
@@ -189,28 +124,5 @@ class ApplyPathEquivalenceTest {
 
   private static ItemId item(Random rnd) {
     return ItemId.newBuilder().setCategory(rnd.nextInt(2)).setNumber(1 + rnd.nextInt(4)).build();
-  }
-
-  static List<String> tables(DataSource ds) throws SQLException {
-    List<String> out = rows(ds, "SELECT table_name FROM information_schema.tables WHERE "
-        + "table_schema = current_schema() AND table_type = 'BASE TABLE' "
-        + "AND table_name <> 'flyway_schema_history' ORDER BY 1");
-    assertThat(out).contains("sessions", "cart_lines", "idempotency", "replica_state");
-    return out;
-  }
-
-  static List<String> dump(DataSource ds, String table) throws SQLException {
-    return rows(ds, "SELECT t::text FROM \"" + table + "\" t ORDER BY 1");
-  }
-
-  static List<String> rows(DataSource ds, String sql) throws SQLException {
-    List<String> rows = new ArrayList<>();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-    }
-    return rows;
   }
 }

@@ -1,9 +1,5 @@
 package dev.marketplace.productdb;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.marketplace.postgres.LocalPostgres;
-import dev.marketplace.postgres.SharedLocalPostgres;
 import dev.marketplace.proto.ItemId;
 import dev.marketplace.proto.Vote;
 import dev.marketplace.proto.product.AddItemVoteRequest;
@@ -16,101 +12,44 @@ import dev.marketplace.proto.product.StockLine;
 import dev.marketplace.proto.product.TakeStockRequest;
 import dev.marketplace.proto.product.UpdatePriceRequest;
 import dev.marketplace.proto.product.commands.ProductCommand;
-import dev.marketplace.replica.CommandHandler;
-import dev.marketplace.replica.JdbcStateMachine;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
+import dev.marketplace.replica.testing.ApplyPathEquivalenceSuite;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * The optimized {@link ProductHandler} on the batched fast path against {@link
  * LegacyProductHandler} (the handler before the apply-path work) with a savepoint per command:
  * random command streams (accepted, rejected, repeated keys and reservation/feedback ids,
  * malformed and empty commands) in random batches must give byte-identical results and identical
- * tables. Deterministic per seed, which is printed; {@code -Dequivalence.seeds=N}, {@code
- * -Dequivalence.commands=N} and {@code -Dequivalence.seed=S} for longer or repeated sweeps.
+ * tables. The harness is replica's {@link ApplyPathEquivalenceSuite} (test-jar). Deterministic per
+ * seed, which is printed; {@code -Dequivalence.seeds=N}, {@code -Dequivalence.commands=N}
+ * (default 500) and {@code -Dequivalence.seed=S} for longer or repeated sweeps.
  */
-class ApplyPathEquivalenceTest {
+class ApplyPathEquivalenceTest extends ApplyPathEquivalenceSuite<ProductCommand> {
   private static final long T0 = 1_700_000_000_000L;
-  private final List<AutoCloseable> toClose = new ArrayList<>();
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : toClose) {
-      c.close();
-    }
+  ApplyPathEquivalenceTest() {
+    super("classpath:db/product", "pe", 500, ProductHandler::new, LegacyProductHandler::new);
   }
 
-  private <C> JdbcStateMachine<C> open(String prefix, CommandHandler<C> handler,
-      boolean careful) {
-    LocalPostgres pg = SharedLocalPostgres.get();
-    JdbcStateMachine<C> sm = JdbcStateMachine.open(pg.jdbcUrl(SharedLocalPostgres.newDatabase(
-        prefix)), pg.user(), "", 3, "classpath:db/product", handler);
-    sm.setSavepointEveryCommand(careful);
-    toClose.add(sm);
-    return sm;
+  @Override
+  protected String outcome(byte[] command, byte[] result) {
+    return result.length == 0 ? "no-op" : verdict(result);
   }
 
-  @Test
-  void randomCommandStreamsGiveTheSameResultsAndTablesAsTheLegacyHandler() throws Exception {
-    int seeds = Integer.getInteger("equivalence.seeds", 2);
-    int commands = Integer.getInteger("equivalence.commands", 500);
-    long base = Long.getLong("equivalence.seed", 20261125L);
-    for (int i = 0; i < seeds; i++) {
-      long seed = base + i;
-      System.out.println("ApplyPathEquivalenceTest seed " + seed + " (-Dequivalence.seed="
-          + seed + " -Dequivalence.seeds=1)");
-      check(seed, commands);
-    }
+  @Override
+  protected List<String> requiredTables() {
+    return List.of("items", "idempotency", "replica_state");
   }
 
-  private void check(long seed, int n) throws Exception {
-    Random rnd = new Random(seed);
-    List<byte[]> cmds = commands(rnd, n);
-    JdbcStateMachine<ProductCommand> fast = open("pe_fast", new ProductHandler(), false);
-    JdbcStateMachine<ProductCommand> legacy =
-        open("pe_legacy", new LegacyProductHandler(), true);
-    List<String> got = new ArrayList<>();
-    List<String> want = new ArrayList<>();
-    Map<String, Integer> outcomes = new LinkedHashMap<>();
-    int pos = 0;
-    while (pos < n) {
-      int size = Math.min(n - pos, 1 + rnd.nextInt(rnd.nextBoolean() ? 4 : 40));
-      List<byte[]> batch = cmds.subList(pos, pos + size);
-      for (byte[] r : fast.apply(pos + 1, batch, false)) {
-        got.add(HexFormat.of().formatHex(r));
-        outcomes.merge(r.length == 0 ? "no-op" : r[0] == 0 ? "ok" : "error " + r[0], 1,
-            Integer::sum);
-      }
-      for (byte[] r : legacy.apply(pos + 1, batch, false)) {
-        want.add(HexFormat.of().formatHex(r));
-      }
-      pos += size;
-    }
-    System.out.println("  outcomes: " + outcomes);
-    for (int i = 0; i < n; i++) {
-      assertThat(got.get(i)).as("seed " + seed + ", command " + (i + 1)).isEqualTo(want.get(i));
-    }
-    for (String table : tables(legacy.dataSource())) {
-      assertThat(dump(fast.dataSource(), table)).as("seed " + seed + ", table " + table)
-          .isEqualTo(dump(legacy.dataSource(), table));
-    }
-    assertThat(outcomes.keySet()).as("seed " + seed + ": the stream exercises accepted and "
-        + "rejected commands").contains("ok", "error 2", "error 3", "error 5");
+  @Override
+  protected List<String> requiredOutcomes() {
+    return List.of("ok", "error 2", "error 3", "error 5");
   }
 
-  private static List<byte[]> commands(Random rnd, int n) {
+  @Override
+  protected List<byte[]> commands(Random rnd, int n) {
     List<byte[]> out = new ArrayList<>();
     long now = T0;
     int created = 0;
@@ -154,11 +93,8 @@ class ApplyPathEquivalenceTest {
       } else if (op < 97) {
         b.setAddItemVote(AddItemVoteRequest.newBuilder().setFeedbackId("fb" + rnd.nextInt(20))
             .setId(id(rnd)).setVote(rnd.nextBoolean() ? Vote.UP : Vote.DOWN));
-      } else if (op < 98) {
-        out.add(new byte[0]);
-        continue;
       } else if (op < 99) {
-        out.add("not a command".getBytes(StandardCharsets.UTF_8));
+        out.add(malformed(op - 97)); // 97: empty, 98: not a command
         continue;
       } // else: no kind set
       out.add(b.build().toByteArray());
@@ -170,28 +106,5 @@ class ApplyPathEquivalenceTest {
   private static ItemId id(Random rnd) {
     return ItemId.newBuilder().setCategory(rnd.nextInt(3)).setNumber(1 + rnd.nextInt(12))
         .build();
-  }
-
-  static List<String> tables(DataSource ds) throws SQLException {
-    List<String> out = rows(ds, "SELECT table_name FROM information_schema.tables WHERE "
-        + "table_schema = current_schema() AND table_type = 'BASE TABLE' "
-        + "AND table_name <> 'flyway_schema_history' ORDER BY 1");
-    assertThat(out).contains("items", "idempotency", "replica_state");
-    return out;
-  }
-
-  static List<String> dump(DataSource ds, String table) throws SQLException {
-    return rows(ds, "SELECT t::text FROM \"" + table + "\" t ORDER BY 1");
-  }
-
-  static List<String> rows(DataSource ds, String sql) throws SQLException {
-    List<String> rows = new ArrayList<>();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-    }
-    return rows;
   }
 }

@@ -1,6 +1,5 @@
 package dev.marketplace.productdb;
 
-import dev.marketplace.postgres.LocalPostgres;
 import dev.marketplace.proto.ItemId;
 import dev.marketplace.proto.product.Condition;
 import dev.marketplace.proto.product.CreateItemRequest;
@@ -9,14 +8,8 @@ import dev.marketplace.proto.product.SetQuantityRequest;
 import dev.marketplace.proto.product.commands.ProductCommand;
 import dev.marketplace.replica.CommandResult;
 import dev.marketplace.replica.JdbcStateMachine;
+import dev.marketplace.replica.testing.ApplyBench;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * The apply path alone, without replication or gRPC: the product-db benchmark workload (each
@@ -24,7 +17,8 @@ import java.util.Locale;
  * to {@link JdbcStateMachine#apply} in batches of 1, 8 and 32 commands with {@code durable =
  * false}, as Raft does. Prints commands/s and the CPU spent per command by the applying thread
  * and by PostgreSQL (all processes of a dedicated server), which is far less sensitive to the
- * load of a shared machine than wall-clock throughput.
+ * load of a shared machine than wall-clock throughput. The harness is replica's {@link
+ * ApplyBench} (test-jar).
  *
  * <p>Run after {@code mvn -B -o -q -pl product-db -am test-compile dependency:build-classpath
  * -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test}: {@code java -cp
@@ -37,35 +31,12 @@ public final class ProductApplyBench {
 
   /** Entry point. */
   public static void main(String[] args) throws Exception {
-    double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
-    String[] sizes = (args.length > 1 ? args[1] : "1,8,32").split(",");
-    try (LocalPostgres pg = LocalPostgres.start(LocalPostgres.newTempDataDir("apply-bench-"))) {
-      List<String> rows = new ArrayList<>();
-      int run = 0;
-      for (String s : sizes) {
-        int batch = Integer.parseInt(s);
-        String db = "apply_bench_" + (run++);
-        pg.createDatabase(db);
-        try (JdbcStateMachine<ProductCommand> sm = JdbcStateMachine.open(pg.jdbcUrl(db),
-            pg.user(), "", 4, "classpath:db/product", new ProductHandler())) {
-          Load load = new Load(batch);
-          runFor(sm, load, 1.0, pg.pid()); // warm-up: JIT, server-side prepared statements
-          rows.add(runFor(sm, load, seconds, pg.pid()));
-          System.out.println(rows.get(rows.size() - 1));
-        }
-      }
-      System.out.println();
-      System.out.println("product-db apply path (CreateItem + 3 SetQuantity per item, keyed), "
-          + Runtime.getRuntime().availableProcessors() + " CPUs");
-      System.out.println("| batch | commands/s | JVM apply-thread CPU us/cmd | PostgreSQL CPU "
-          + "us/cmd | total CPU us/cmd |");
-      System.out.println("|---|---|---|---|---|");
-      rows.forEach(System.out::println);
-    }
+    ApplyBench.main(args, "product-db apply path (CreateItem + 3 SetQuantity per item, keyed)",
+        "classpath:db/product", ProductHandler::new, (sm, clients) -> new Load(clients));
   }
 
   /** Closed-loop clients: one command per client per batch. */
-  private static final class Load {
+  private static final class Load implements ApplyBench.Load {
     final int clients;
     final ItemId[] items;
     final long[] step;
@@ -77,7 +48,13 @@ public final class ProductApplyBench {
       this.step = new long[clients];
     }
 
-    byte[] next(int c) {
+    @Override
+    public int clients() {
+      return clients;
+    }
+
+    @Override
+    public byte[] next(int c) {
       long k = step[c] / 4;
       int s = (int) (step[c] % 4);
       String key = "bench-c-" + c + "-" + k;
@@ -95,7 +72,8 @@ public final class ProductApplyBench {
       return b.build().toByteArray();
     }
 
-    void result(int c, byte[] bytes) throws IOException {
+    @Override
+    public void result(int c, byte[] bytes) throws IOException {
       CommandResult r = CommandResult.decode(bytes);
       if (!r.isOk()) {
         throw new IllegalStateException("client " + c + " step " + step[c] + ": " + r);
@@ -105,58 +83,5 @@ public final class ProductApplyBench {
       }
       step[c]++;
     }
-  }
-
-  private static String runFor(JdbcStateMachine<ProductCommand> sm, Load load, double seconds,
-      long pgPid) throws IOException {
-    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    long cmds = 0;
-    long pg0 = pgCpuNanos(pgPid);
-    long cpu0 = mx.getCurrentThreadCpuTime();
-    long t0 = System.nanoTime();
-    long end = t0 + (long) (seconds * 1e9);
-    List<byte[]> batch = new ArrayList<>(load.clients);
-    while (System.nanoTime() < end) {
-      batch.clear();
-      for (int c = 0; c < load.clients; c++) {
-        batch.add(load.next(c));
-      }
-      List<byte[]> results = sm.apply(sm.lastApplied() + 1, batch, false);
-      for (int c = 0; c < load.clients; c++) {
-        load.result(c, results.get(c));
-      }
-      cmds += load.clients;
-    }
-    double wall = (System.nanoTime() - t0) / 1e9;
-    double jvm = (mx.getCurrentThreadCpuTime() - cpu0) / 1e3 / cmds;
-    double pgc = (pgCpuNanos(pgPid) - pg0) / 1e3 / cmds;
-    return String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.0f | %.0f |", load.clients,
-        cmds / wall, jvm, pgc, jvm + pgc);
-  }
-
-  /** CPU time (user + system) of the postmaster and all its children, from /proc. */
-  static long pgCpuNanos(long postmaster) throws IOException {
-    long ticks = 0;
-    try (var dirs = Files.list(Path.of("/proc"))) {
-      for (Path p : (Iterable<Path>) dirs::iterator) {
-        String name = p.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        String stat;
-        try {
-          stat = Files.readString(p.resolve("stat"));
-        } catch (IOException e) {
-          continue; // exited meanwhile
-        }
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long pid = Long.parseLong(name);
-        long ppid = Long.parseLong(f[1]);
-        if (pid == postmaster || ppid == postmaster) {
-          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-        }
-      }
-    }
-    return ticks * 10_000_000L; // USER_HZ = 100
   }
 }

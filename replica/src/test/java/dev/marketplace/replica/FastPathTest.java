@@ -3,14 +3,15 @@ package dev.marketplace.replica;
 import static dev.marketplace.replica.JdbcStateMachineTest.DAY;
 import static dev.marketplace.replica.JdbcStateMachineTest.T0;
 import static dev.marketplace.replica.JdbcStateMachineTest.count;
-import static dev.marketplace.replica.JdbcStateMachineTest.dump;
 import static dev.marketplace.replica.JdbcStateMachineTest.text;
 import static dev.marketplace.replica.KvHandler.cmd;
+import static dev.marketplace.replica.testing.Tables.dump;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.marketplace.postgres.LocalPostgres;
 import dev.marketplace.postgres.SharedLocalPostgres;
+import dev.marketplace.replica.testing.Tables;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -210,8 +211,8 @@ class FastPathTest {
     String live = "SELECT t::text FROM idempotency t, replica_state s "
         + "WHERE t.applied_at_millis >= s.max_command_millis - " + JdbcStateMachine
         .IDEMPOTENCY_TTL_MILLIS + " ORDER BY 1";
-    assertThat(JdbcStateMachineTest.rows(fast.dataSource(), live)).as(seedText)
-        .isEqualTo(JdbcStateMachineTest.rows(oneByOne.dataSource(), live));
+    assertThat(Tables.rows(fast.dataSource(), live)).as(seedText)
+        .isEqualTo(Tables.rows(oneByOne.dataSource(), live));
     assertThat(fast.applyCounters()[1]).as(seedText + ": rejections took the careful path")
         .isPositive();
   }

@@ -1,6 +1,7 @@
 package dev.marketplace.replica;
 
 import static dev.marketplace.replica.KvHandler.cmd;
+import static dev.marketplace.replica.testing.Tables.dump;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -165,21 +166,5 @@ class JdbcStateMachineTest {
     assertThatThrownBy(() -> dst.restore(new ByteArrayInputStream(new byte[] {1, 2, 3, 4})))
         .isInstanceOf(IOException.class);
     assertThat(dst.lastApplied()).isEqualTo(51);
-  }
-
-  static List<String> dump(DataSource ds, String table) throws SQLException {
-    return rows(ds, "SELECT t::text FROM " + table + " t ORDER BY 1");
-  }
-
-  /** The first column of every row of {@code sql}, as text. */
-  static List<String> rows(DataSource ds, String sql) throws SQLException {
-    List<String> rows = new ArrayList<>();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-    }
-    return rows;
   }
 }

@@ -157,12 +157,20 @@ final class Sim {
   }
 
   void isolate(int a) {
+    isolateExcept(a, a);
+  }
+
+  /**
+   * Cuts {@code a} off from every member but {@code keep}: what {@code a} sends next reaches
+   * {@code keep} only (a slot seen by a single witness).
+   */
+  void isolateExcept(int a, int keep) {
     for (int b = 0; b < n; b++) {
-      if (b != a) {
+      if (b != a && b != keep) {
         cut(a, b);
       }
     }
-    note("isolate " + a);
+    note(keep == a ? "isolate " + a : "isolate " + a + " except " + keep);
   }
 
   void heal() {

@@ -237,11 +237,7 @@ class TotemColdStartTest {
     // Slot 0 of life 2 (at position p) reaches one other member, by ENTRY only.
     int seq = sim.nextSequencer(0);
     int witness = (seq + 1) % 5;
-    for (int j = 0; j < 5; j++) {
-      if (j != seq && j != witness) {
-        sim.cut(seq, j);
-      }
-    }
+    sim.isolateExcept(seq, witness);
     sim.dropSend = (from, m) -> from == seq && m.body() instanceof Sequence;
     sim.broadcast(seq);
     for (int t = 0; t < 40 && sim.status(witness).logSlots() == 0; t++) {
