@@ -28,6 +28,34 @@ public final class EnvDefaults implements CommandLine.IDefaultValueProvider {
     return new EnvDefaults(System.getenv());
   }
 
+  /**
+   * Runs {@code cl} with the process environment (and its {@code .env} file) as default value
+   * provider: what every main does. See {@link #execute(String, CommandLine, Map, String...)}.
+   */
+  public static int execute(String program, CommandLine cl, String... args) {
+    return execute(program, cl, System.getenv(), args);
+  }
+
+  /**
+   * Runs {@code cl} with {@code env} (and the {@code .env} file it names) as default value
+   * provider and returns the exit code. A bad environment ({@code MARKETPLACE_ENV_FILE} naming no
+   * file, a malformed {@code .env} line) is exit code 2 with
+   * "{@code <program>: configuration error: ...}" on the command's error stream, never a stack
+   * trace: it is found before the command's own handlers exist.
+   */
+  public static int execute(String program, CommandLine cl, Map<String, String> env,
+      String... args) {
+    EnvDefaults defaults;
+    try {
+      defaults = new EnvDefaults(env);
+    } catch (ConfigException e) {
+      cl.getErr().println(program + ": configuration error: " + e.getMessage());
+      cl.getErr().flush();
+      return 2;
+    }
+    return cl.setDefaultValueProvider(defaults).execute(args);
+  }
+
   /** Uses {@code env} as the environment (tests), plus the {@code .env} file it names or the default one. */
   public EnvDefaults(Map<String, String> env) {
     Map<String, String> merged = new HashMap<>();

@@ -23,6 +23,12 @@ class ConfigTest {
     int port;
   }
 
+  @Command(name = "r")
+  static class RunOpts extends Opts implements Runnable {
+    @Override
+    public void run() {}
+  }
+
   private static Opts parse(Map<String, String> env, String... args) {
     Opts opts = new Opts();
     new CommandLine(opts).setDefaultValueProvider(new EnvDefaults(env)).parseArgs(args);
@@ -68,5 +74,26 @@ class ConfigTest {
           .isInstanceOf(ConfigException.class)
           .hasMessageContaining("SELLER_SERVERS");
     }
+  }
+
+  @Test
+  void executeTurnsABadEnvironmentIntoExitCode2AndAMessage(@TempDir Path dir) throws Exception {
+    Path dotEnv = dir.resolve(".env");
+    Files.writeString(dotEnv, "PG_URL=from-file\nnot a pair\n");
+    java.io.StringWriter err = new java.io.StringWriter();
+    RunOpts opts = new RunOpts();
+    CommandLine cl = new CommandLine(opts).setErr(new java.io.PrintWriter(err));
+    int code = EnvDefaults.execute("prog", cl, Map.of("MARKETPLACE_ENV_FILE", dotEnv.toString()));
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).startsWith("prog: configuration error: ").contains(":2:");
+    assertThat(opts.pgUrl).as("nothing parsed").isNull();
+
+    Files.writeString(dotEnv, "PG_URL=from-file\n");
+    RunOpts ok = new RunOpts();
+    int okCode = EnvDefaults.execute("prog", new CommandLine(ok),
+        Map.of("MARKETPLACE_ENV_FILE", dotEnv.toString(), "PORT", "7"), "--port", "9");
+    assertThat(okCode).isZero();
+    assertThat(ok.pgUrl).isEqualTo("from-file");
+    assertThat(ok.port).isEqualTo(9);
   }
 }

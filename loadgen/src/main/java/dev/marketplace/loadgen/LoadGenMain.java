@@ -127,15 +127,10 @@ public final class LoadGenMain implements Callable<Integer> {
 
   /** Runs and exits the JVM with the exit code. */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(EnvDefaults.execute("loadgen", commandLine(null), args));
   }
 
-  /** A command line with the environment as default provider. */
-  static CommandLine commandLine() {
-    return commandLine(EnvDefaults.fromEnvironment());
-  }
-
-  /** A command line whose option defaults come from {@code defaults}. */
+  /** A command line whose option defaults come from {@code defaults} (null: the options' own). */
   static CommandLine commandLine(CommandLine.IDefaultValueProvider defaults) {
     CommandLine cl = new CommandLine(new LoadGenMain());
     cl.setDefaultValueProvider(defaults);

@@ -287,7 +287,6 @@ public final class LocalClusterMain {
 
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new LocalClusterMain());
-    cl.setDefaultValueProvider(EnvDefaults.fromEnvironment());
     cl.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           if (e instanceof ConfigException) {
@@ -296,6 +295,6 @@ public final class LocalClusterMain {
           }
           throw e;
         });
-    System.exit(cl.execute(args));
+    System.exit(EnvDefaults.execute("marketplace", cl, args));
   }
 }

@@ -110,13 +110,7 @@ public final class PaymentServerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    int code;
-    try {
-      code = commandLine(new PaymentServerMain(), EnvDefaults.fromEnvironment()).execute(args);
-    } catch (ConfigException e) {
-      System.err.println("payment-server: " + e.getMessage());
-      code = 2;
-    }
-    System.exit(code);
+    System.exit(EnvDefaults.execute("payment-server", new CommandLine(new PaymentServerMain()),
+        args));
   }
 }

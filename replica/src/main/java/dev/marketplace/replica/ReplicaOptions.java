@@ -68,7 +68,7 @@ public final class ReplicaOptions {
 
   /** Parses {@code args} into {@code command} (a picocli command) and runs it; the exit code. */
   public static int run(Object command, Logger log, String... args) {
-    CommandLine cmd = new CommandLine(command).setDefaultValueProvider(EnvDefaults.fromEnvironment());
+    CommandLine cmd = new CommandLine(command);
     cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
       if (ex instanceof ConfigException) {
         line.getErr().println("configuration error: " + ex.getMessage());
@@ -84,6 +84,6 @@ public final class ReplicaOptions {
           + "--member-id = MEMBER_ID)");
       return 2;
     });
-    return cmd.execute(args);
+    return EnvDefaults.execute(cmd.getCommandName(), cmd, args);
   }
 }

@@ -63,7 +63,7 @@ public abstract class RestServerMain implements Callable<Integer> {
           .description("address to listen on (env LISTEN; default " + main.defaultListen + ")")
           .build();
       cl.getCommandSpec().addOption(main.listen);
-      return cl.setDefaultValueProvider(EnvDefaults.fromEnvironment()).execute(args);
+      return EnvDefaults.execute(main.name, cl, args);
     } catch (ConfigException e) {
       System.err.println(main.name + ": " + e.getMessage());
       return 2;
