@@ -18,7 +18,8 @@ import java.util.List;
  *   <li>SNAPSHOT: {@code index}/{@code logTerm} = snapshot index/term, {@code offset}, {@code
  *       data} = chunk, {@code done} = last chunk. SNAPSHOT_RESP: {@code index} = snapshot index,
  *       {@code offset} = next expected offset, {@code done} = installed, {@code reject}.
- *   <li>PROPOSE: {@code data} = command. READ_INDEX: {@code context} = request id;
+ *   <li>PROPOSE: {@code data} = command, or {@code entries} = a batch of commands in order (their
+ *       index and term are placeholders; only their data counts). READ_INDEX: {@code context} = request id;
  *       READ_INDEX_RESP: {@code context}, {@code index} = read index, {@code reject}.
  * </ul>
  */
@@ -89,7 +90,8 @@ public record Message(
           .append(done ? " done" : "");
       case SNAPSHOT_RESP -> sb.append(" si=").append(index).append(" off=").append(offset)
           .append(done ? " done" : "").append(reject ? " rej" : "");
-      case PROPOSE -> sb.append(' ').append(data.length).append('B');
+      case PROPOSE -> sb.append(' ').append(data.length).append('B').append(" n=")
+          .append(entries.size());
       case READ_INDEX -> sb.append(" req=").append(context);
       case READ_INDEX_RESP -> sb.append(" req=").append(context).append(" i=").append(index)
           .append(reject ? " rej" : "");

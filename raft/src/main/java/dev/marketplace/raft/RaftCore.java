@@ -175,6 +175,40 @@ public final class RaftCore {
   }
 
   /**
+   * Proposes several commands at once, in order: on the leader they are appended and replicated
+   * with one round of AppendEntries; a follower that knows the leader forwards them as ONE
+   * PROPOSE message (its {@code entries} carry the commands; their index and term are
+   * placeholders the leader ignores). The result describes the whole batch: on the leader the
+   * index and term of the LAST entry (the batch occupies the indexes ending there).
+   *
+   * @throws IllegalArgumentException if the list is empty or a command is null or empty
+   */
+  public ProposeResult proposeAll(List<byte[]> commands) {
+    if (commands == null || commands.isEmpty()) {
+      throw new IllegalArgumentException("proposal batch must be non-empty");
+    }
+    for (byte[] d : commands) {
+      if (d == null || d.length == 0) {
+        throw new IllegalArgumentException("proposal must be non-empty");
+      }
+    }
+    if (commands.size() == 1) return propose(commands.get(0));
+    if (role == Role.LEADER) {
+      LogEntry e = null;
+      for (byte[] d : commands) e = appendLocal(d);
+      bcastAppend();
+      return new ProposeResult(ProposeResult.Status.ACCEPTED, e.index(), e.term(), id);
+    }
+    if (lead != NONE) {
+      List<LogEntry> ents = new ArrayList<>(commands.size());
+      for (int i = 0; i < commands.size(); i++) ents.add(new LogEntry(i + 1, 0, commands.get(i)));
+      send(Message.builder(MessageType.PROPOSE, id, lead, term).entries(ents).build());
+      return new ProposeResult(ProposeResult.Status.FORWARDED, 0, 0, lead);
+    }
+    return new ProposeResult(ProposeResult.Status.NO_LEADER, 0, 0, NONE);
+  }
+
+  /**
    * Starts a linearizable read (ReadIndex, thesis §6.4). The outcome appears in a later Ready as
    * a {@link ReadState} with this id, or in {@link Ready#abortedReads()}.
    */
@@ -683,12 +717,20 @@ public final class RaftCore {
       case HEARTBEAT_RESP -> handleHeartbeatResp(m, pr);
       case SNAPSHOT_RESP -> handleSnapshotResp(m, pr);
       case PROPOSE -> {
-        if (m.data().length == 0) {
-          dropped++;
-        } else {
+        // one forwarded command in data, or a forwarded batch in entries (their index and term
+        // are the sender's placeholders: only the data counts); empty commands are dropped
+        boolean appended = false;
+        if (m.data().length > 0) {
           appendLocal(m.data());
-          bcastAppend();
+          appended = true;
         }
+        for (LogEntry e : m.entries()) {
+          if (e.data().length == 0) continue;
+          appendLocal(e.data());
+          appended = true;
+        }
+        if (appended) bcastAppend();
+        else dropped++;
       }
       case READ_INDEX -> handleReadRequest(m.from(), m.context());
       default -> { }

@@ -177,6 +177,55 @@ class RaftCoreTest {
   }
 
   @Test
+  void aBatchOfProposalsIsForwardedAsOneMessageAndAppendedInOrder() throws Exception {
+    RaftCore leader = node(0, 3);
+    elect(leader, 1);
+    assertThat(leader.role()).isEqualTo(Role.LEADER);
+    long base = leader.lastIndex(); // the term's no-op
+    for (int peer = 1; peer <= 2; peer++) { // both followers have it: they replicate, not probe
+      leader.step(Message.builder(MessageType.APPEND_RESP, peer, 0, leader.term()).index(base)
+          .build());
+    }
+    drain(leader);
+    RaftCore f = node(1, 3);
+    f.step(Message.builder(MessageType.HEARTBEAT, 0, 1, leader.term()).build());
+    drain(f);
+    byte[] a = {1};
+    byte[] b = {2, 2};
+    byte[] c = {3};
+    assertThat(f.proposeAll(List.of(a, b, c)).status()).isEqualTo(ProposeResult.Status.FORWARDED);
+    List<Message> out = drain(f);
+    assertThat(out).extracting(Message::type).containsExactly(MessageType.PROPOSE);
+    Message prop = out.get(0);
+    assertThat(prop.entries()).hasSize(3);
+    // as it arrives at the leader (through the codec): three entries, one AppendEntries round
+    leader.step(MessageCodec.decode(MessageCodec.encode(prop)));
+    assertThat(leader.lastIndex()).isEqualTo(base + 3);
+    Ready rd = leader.ready();
+    assertThat(rd.entries()).extracting(LogEntry::data).containsExactly(a, b, c);
+    assertThat(rd.entries()).extracting(LogEntry::term).containsOnly(leader.term());
+    assertThat(rd.messages()).filteredOn(m -> m.type() == MessageType.APPEND)
+        .extracting(m -> m.entries().size()).containsExactly(3, 3);
+    leader.persisted(rd);
+    // the leader's own batch: appended in order, one AppendEntries per follower
+    ProposeResult r = leader.proposeAll(List.of(c, a));
+    assertThat(r.status()).isEqualTo(ProposeResult.Status.ACCEPTED);
+    assertThat(r.index()).isEqualTo(base + 5);
+    rd = leader.ready();
+    assertThat(rd.entries()).extracting(LogEntry::data).containsExactly(c, a);
+    // bad batches are refused before anything is sent
+    assertThatThrownBy(() -> f.proposeAll(List.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> f.proposeAll(List.of(a, new byte[0])))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(f.hasReady()).isFalse();
+    // a forwarded batch of only empty commands is dropped, not appended
+    long last = leader.lastIndex();
+    leader.step(Message.builder(MessageType.PROPOSE, 1, 0, leader.term())
+        .entries(List.of(new LogEntry(1, 0, new byte[0]))).build());
+    assertThat(leader.lastIndex()).isEqualTo(last);
+  }
+
+  @Test
   void candidateCountsItsOwnVoteOnlyOnceDurable_5_2() {
     RaftCore c = node(0, 1);
     Ready rd = null;

@@ -21,8 +21,9 @@ public final class GrpcServerHost implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
 
-  private GrpcServerHost(InetSocketAddress address, BindableService... services) {
+  private GrpcServerHost(InetSocketAddress address, boolean direct, BindableService... services) {
     NettyServerBuilder b = NettyServerBuilder.forAddress(address);
+    if (direct) b.directExecutor();
     for (BindableService s : services) {
       b.addService(s);
     }
@@ -32,7 +33,17 @@ public final class GrpcServerHost implements AutoCloseable {
 
   /** Binds {@code host:port} (port 0 = a free port) and starts serving {@code services}. */
   public static GrpcServerHost start(String host, int port, BindableService... services) {
-    GrpcServerHost h = new GrpcServerHost(new InetSocketAddress(host, port), services);
+    return start(host, port, false, services);
+  }
+
+  /**
+   * Like {@link #start(String, int, BindableService...)}; with {@code direct} the services'
+   * methods run on the transport's event-loop threads instead of gRPC's default executor (one
+   * thread handoff less per call), so they must never block.
+   */
+  public static GrpcServerHost start(String host, int port, boolean direct,
+      BindableService... services) {
+    GrpcServerHost h = new GrpcServerHost(new InetSocketAddress(host, port), direct, services);
     try {
       h.server.start();
     } catch (IOException e) {

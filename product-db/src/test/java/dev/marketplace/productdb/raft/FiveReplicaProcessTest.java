@@ -40,7 +40,7 @@ class FiveReplicaProcessTest {
       cluster.extraArgs.addAll(List.of("--raft-snapshot-every", "50"));
       cluster.startAll();
       try {
-        await("a leader all five agree on").atMost(Duration.ofSeconds(90))
+        await("a leader all five agree on").atMost(Duration.ofSeconds(300))
             .pollInterval(Duration.ofMillis(200)).until(() -> allUp(cluster)
                 && cluster.agreedLeader() >= 0);
         WriteLoad load = new WriteLoad(cluster.channels, "run", 3, null);

@@ -298,6 +298,34 @@ public final class RaftBenchmark {
     return ticks * 10_000_000L; // USER_HZ = 100
   }
 
+  /**
+   * Context switches (voluntary + involuntary, all threads) of the replica processes (every
+   * process descending from this JVM), from /proc. Per write it counts thread wakeups and
+   * handoffs, which hardly depends on what else the machine runs.
+   */
+  static long serverContextSwitches() {
+    long[] sum = {0};
+    ProcessHandle.current().descendants().forEach(ph -> {
+      try (var tasks = Files.list(Path.of("/proc", Long.toString(ph.pid()), "task"))) {
+        for (Path t : (Iterable<Path>) tasks::iterator) {
+          try {
+            for (String line : Files.readAllLines(t.resolve("status"))) {
+              if (line.startsWith("voluntary_ctxt_switches:")
+                  || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                sum[0] += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+              }
+            }
+          } catch (IOException | RuntimeException e) {
+            // the thread exited meanwhile
+          }
+        }
+      } catch (IOException e) {
+        // the process exited meanwhile
+      }
+    });
+    return sum[0];
+  }
+
   private static List<String> withTrace(List<String> jvm) {
     List<String> all = new ArrayList<>(jvm);
     all.add("-Draft.traceElections=true");
@@ -316,7 +344,7 @@ public final class RaftBenchmark {
         ReplicaProcesses cluster = new ReplicaProcesses(dbReplicas, dir, pg, "bench",
             traceElections ? withTrace(replicaJvm) : replicaJvm)) {
       cluster.startAll();
-      awaitCluster(cluster, 120);
+      awaitCluster(cluster, 300); // five JVMs + migrations: minutes on a loaded machine
       if (prewarm > 0) { // 32 clients first, so the five JVMs' JIT compilers are done
         WriteLoad load = new WriteLoad(cluster.channels, "prewarm", 3, null);
         load.start(32);
@@ -334,12 +362,14 @@ public final class RaftBenchmark {
         waitSeconds(warmup);
         long a0 = load.acked.get();
         long cpu0 = serverCpuNanos(pg.pid());
+        long cs0 = serverContextSwitches();
         measuring.set(true);
         long t0 = System.nanoTime();
         waitSeconds(seconds);
         measuring.set(false);
         long writes = load.acked.get() - a0;
         long cpu = serverCpuNanos(pg.pid()) - cpu0;
+        long cs = serverContextSwitches() - cs0;
         double secs = (System.nanoTime() - t0) / 1e9;
         load.close();
         System.out.printf("(%d failed attempts retried)%n", load.failedAttempts.get());
@@ -354,6 +384,9 @@ public final class RaftBenchmark {
             + " per write; %d cores => at most %.0f writes/s if nothing else ran |",
             cpu / 1e9 / secs, perWrite, Runtime.getRuntime().availableProcessors(),
             perWrite == 0 ? 0 : Runtime.getRuntime().availableProcessors() * 1e6 / perWrite));
+        System.out.println(rows.get(rows.size() - 1));
+        rows.add(String.format("|   replica JVMs: %.1f context switches per write |",
+            writes == 0 ? 0 : cs / (double) writes));
         System.out.println(rows.get(rows.size() - 1));
       }
       if (runKills) leaderKills(cluster);

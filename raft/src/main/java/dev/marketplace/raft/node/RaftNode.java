@@ -96,6 +96,8 @@ public final class RaftNode implements AutoCloseable {
   private final Map<Long, PendingRead> readsInFlight = new HashMap<>();
   private final PriorityQueue<WaitingRead> readsWaiting =
       new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
+  private final List<ProposalEvent> proposalBatch = new ArrayList<>();
+  private long proposalBatchBytes;
   private long loopApplied;
   private long lastTerm;
   private long ticks;
@@ -122,6 +124,22 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private record PendingRead(CompletableFuture<Long> future, long deadline) {}
+
+  /**
+   * A proposal queued to the loop. The loop does not run it alone: consecutive proposals of one
+   * batch of events go to the core together ({@link RaftCore#proposeAll}), so a leader sends one
+   * AppendEntries round and a follower forwards ONE message for all of them.
+   */
+  private record ProposalEvent(long reqId, PendingProposal pending, byte[] data)
+      implements Runnable {
+    @Override
+    public void run() {
+      throw new IllegalStateException("proposals are batched by the loop");
+    }
+  }
+
+  /** Most bytes of proposals handed to the core (and forwarded) as one batch. */
+  private static final long MAX_PROPOSAL_BATCH_BYTES = 1 << 20;
 
   private record WaitingRead(long index, CompletableFuture<Long> future) {}
 
@@ -245,16 +263,7 @@ public final class RaftNode implements AutoCloseable {
     PendingProposal p = new PendingProposal(System.nanoTime()
         + TimeUnit.MILLISECONDS.toNanos(opts.requestTimeoutMillis()));
     proposals.put(reqId, p);
-    byte[] data = ProposalEnvelope.encode(id, reqId, payload);
-    events.add(() -> {
-      if (!proposals.containsKey(reqId)) return;
-      ProposeResult r = core.propose(data);
-      if (r.status() == ProposeResult.Status.NO_LEADER) {
-        failProposal(reqId, new RaftUnavailableException("no leader known", -1));
-      } else {
-        p.term = core.term();
-      }
-    });
+    events.add(new ProposalEvent(reqId, p, ProposalEnvelope.encode(id, reqId, payload)));
     if (closed) failProposal(reqId, new RaftUnavailableException("node closed", -1));
     return p.future;
   }
@@ -410,10 +419,25 @@ public final class RaftNode implements AutoCloseable {
         batch.clear();
         batch.add(first);
         events.drainTo(batch, 4096);
+        // proposals between two other events form one batch; other events keep their order
+        // relative to them (e.g. a message that changes the leader is handled in between)
         for (Runnable r : batch) {
           if (fatal != null) break;
+          if (r instanceof ProposalEvent pe) {
+            if (proposals.containsKey(pe.reqId())) {
+              if (proposalBatchBytes + pe.data().length > MAX_PROPOSAL_BATCH_BYTES) {
+                flushProposals();
+              }
+              proposalBatch.add(pe);
+              proposalBatchBytes += pe.data().length;
+            }
+            continue;
+          }
+          flushProposals();
           r.run();
         }
+        if (fatal == null) flushProposals();
+        proposalBatch.clear();
         if (fatal != null) break;
         processReady();
         maybeKickIo();
@@ -428,6 +452,24 @@ public final class RaftNode implements AutoCloseable {
     failLoopReads(fatal != null
         ? new RaftUnavailableException("node stopped after a fatal error", fatal)
         : new RaftUnavailableException("node closed", -1));
+  }
+
+  /** Hands the batched proposals to the core (loop thread). */
+  private void flushProposals() {
+    if (proposalBatch.isEmpty()) return;
+    List<byte[]> data = new ArrayList<>(proposalBatch.size());
+    for (ProposalEvent pe : proposalBatch) data.add(pe.data());
+    ProposeResult r = core.proposeAll(data);
+    if (r.status() == ProposeResult.Status.NO_LEADER) {
+      for (ProposalEvent pe : proposalBatch) {
+        failProposal(pe.reqId(), new RaftUnavailableException("no leader known", -1));
+      }
+    } else {
+      long t = core.term();
+      for (ProposalEvent pe : proposalBatch) pe.pending().term = t;
+    }
+    proposalBatch.clear();
+    proposalBatchBytes = 0;
   }
 
   /** Fails every read the loop still tracks; called by the loop thread as it exits. */
