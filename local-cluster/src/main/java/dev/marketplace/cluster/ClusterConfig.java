@@ -31,6 +31,17 @@ public record ClusterConfig(
     int pgPort,
     List<String> childJavaOptions) {
 
+  /**
+   * JVM options of every child process by default. 15 JVMs and PostgreSQL share the machine (two
+   * cores on the development laptop): with the default tiered JIT the C2 compiler threads of all of
+   * them keep the cores busy for minutes after a start and again under load, so the children stop
+   * at C1 ({@code -XX:TieredStopAtLevel=1}): compiled code that is somewhat slower per call, but
+   * ready within seconds and at a fraction of the compile CPU. Serial GC: no parallel GC threads
+   * fighting over the same cores. Measured before/after in the README ("Benchmark").
+   */
+  public static final String DEFAULT_CHILD_JAVA_OPTS =
+      "-XX:+UseSerialGC -Xms64m -Xmx384m -XX:TieredStopAtLevel=1";
+
   /** Throws {@link ConfigException} naming the variable when a value cannot work. */
   public ClusterConfig validate() {
     if (!"http".equals(paymentUrl.getScheme()) || paymentUrl.getPort() <= 0) {

@@ -76,7 +76,8 @@ public final class LocalClusterMain {
         description = "How long 'await' waits for every health check.")
     int startTimeoutSeconds;
 
-    @Option(names = "--child-java-opts", defaultValue = "-XX:+UseSerialGC -Xms64m -Xmx384m")
+    @Option(names = "--child-java-opts", defaultValue = ClusterConfig.DEFAULT_CHILD_JAVA_OPTS,
+        description = "JVM options of every replica and server process (CHILD_JAVA_OPTS).")
     String childJavaOpts;
 
     ClusterConfig config() {
