@@ -494,14 +494,45 @@ public final class TotemCore {
   }
 
   /**
-   * Progress/heartbeat to all unless something already went to all this heartbeat period; sent
-   * at the next tick anyway when this member's ack advanced, so stability does not wait.
+   * Progress/heartbeat to all unless something already went to all this heartbeat period. When
+   * this member's ack advanced: own unsent requests go out now (their header carries the ack);
+   * otherwise an eager acker (see {@link #eagerAcker()}) sends a progress message at the next
+   * tick, so stability does not wait, and any other member once {@code ackTicks} passed since
+   * its last message to all (coalescing its acks; with {@code ackTicks = 1} everybody acks at
+   * the next tick).
    */
   private void heartbeatIfIdle() {
-    boolean ackAdvanced = status == MemberStatus.NORMAL && logSlots > lastAckSentToAll;
-    if (now - lastSentToAll >= cfg.heartbeatTicks() || ackAdvanced) {
+    long since = now - lastSentToAll;
+    if (since >= cfg.heartbeatTicks()) {
+      send(Outbound.ALL, new Heartbeat());
+      return;
+    }
+    if (status != MemberStatus.NORMAL || logSlots <= lastAckSentToAll) {
+      return;
+    }
+    if (!ownUnsent.isEmpty()) {
+      flushOwn();
+    } else if (since >= cfg.ackTicks() || eagerAcker()) {
       send(Outbound.ALL, new Heartbeat());
     }
+  }
+
+  /**
+   * True when this member is one of the {@code quorum - 1} members that follow the sequencer of
+   * my last complete slot in the rotation. The sequencer's own ack rides on its SEQUENCE, so the
+   * sequencer plus these members are a quorum whose acks reach everybody one hop after the slot
+   * is complete: every member can deliver without waiting for the other members' coalesced acks.
+   * A timing policy only (acks are monotone facts; who sends them when never affects safety).
+   */
+  private boolean eagerAcker() {
+    int size = members.length;
+    int me = indexOf(self);
+    if (logSlots == 0 || size == 0 || me < 0) {
+      return true;
+    }
+    int seq = (int) ((logSlots - 1) % size);
+    int d = Math.floorMod(me - seq, size);
+    return d >= 1 && d <= Math.min(cfg.quorum() - 1, size - 1);
   }
 
   private boolean failureDetected() {
