@@ -369,9 +369,19 @@ public final class TotemCore {
     }
   }
 
-  /** Drains everything produced since the last call. */
+  /**
+   * Drains everything produced since the last call. Call it once after each batch of inputs
+   * (not per datagram when several are queued): own unsent requests and an eager acker's ack
+   * are sent here, batched over the inputs before it.
+   */
   public Ready ready() {
     flushOwn();
+    if (status == MemberStatus.NORMAL && logSlots > lastAckSentToAll && lastSentToAll != now
+        && eagerAcker()) {
+      // An eager acker acks as soon as the runtime drains the inputs that advanced its log (at
+      // most one message to all per tick; otherwise at the next tick, heartbeatIfIdle).
+      send(Outbound.ALL, new Heartbeat());
+    }
     Ready r = new Ready(List.copyOf(out), List.copyOf(deliveredOut), List.copyOf(viewsOut),
         stateTransferOut);
     out.clear();
@@ -497,7 +507,8 @@ public final class TotemCore {
    * Progress/heartbeat to all unless something already went to all this heartbeat period. When
    * this member's ack advanced: own unsent requests go out now (their header carries the ack);
    * otherwise an eager acker (see {@link #eagerAcker()}) sends a progress message at the next
-   * tick, so stability does not wait, and any other member once {@code ackTicks} passed since
+   * tick if {@link #ready()} did not already (it does unless something went to all in the same
+   * tick), so stability does not wait, and any other member once {@code ackTicks} passed since
    * its last message to all (coalescing its acks; with {@code ackTicks = 1} everybody acks at
    * the next tick).
    */
