@@ -18,6 +18,11 @@ import java.util.Arrays;
  * @param resendTicks interval at which own unsequenced requests are re-sent to members lacking them
  * @param fetchBatch how many log entries one FETCH answer carries at most
  * @param maxPendingOwn how many own undelivered commands {@code broadcast} accepts (backpressure)
+ * @param ackTicks when this member's ack advanced and it is not one of the quorum-1 members that
+ *     follow the slot's sequencer in the rotation (the "eager" ackers, who ack at the next tick),
+ *     the least number of ticks since its last message to all before it sends an ack-only
+ *     progress message; 1 = every member acks at the next tick (the behaviour before this
+ *     parameter existed), at most {@code heartbeatTicks}
  */
 public record TotemConfig(
     int memberCount,
@@ -30,7 +35,8 @@ public record TotemConfig(
     int viewChangeTicks,
     int resendTicks,
     int fetchBatch,
-    int maxPendingOwn) {
+    int maxPendingOwn,
+    int ackTicks) {
 
   /** Default datagram budget: safely under a 1500-byte Ethernet MTU with IP/UDP headers. */
   public static final int DEFAULT_MAX_DATAGRAM = 1400;
@@ -47,25 +53,44 @@ public record TotemConfig(
   public TotemConfig {
     clusterKey = clusterKey == null ? null : clusterKey.clone();
     validateFields(memberCount, selfId, clusterKey, maxDatagramBytes, heartbeatTicks,
-        suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn);
+        suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn, ackTicks);
   }
 
-  /** Defaults for a member of an N-member cluster: 1400-byte datagrams, heartbeat every 2 ticks. */
+  /** The configuration without {@code ackTicks}: every member acks at the next tick (1). */
+  public TotemConfig(int memberCount, int selfId, long clusterId, byte[] clusterKey,
+      int maxDatagramBytes, int heartbeatTicks, int suspectTicks, int viewChangeTicks,
+      int resendTicks, int fetchBatch, int maxPendingOwn) {
+    this(memberCount, selfId, clusterId, clusterKey, maxDatagramBytes, heartbeatTicks,
+        suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn, 1);
+  }
+
+  /**
+   * Defaults for a member of an N-member cluster: 1400-byte datagrams, heartbeat every 2 ticks,
+   * non-eager acks at most every 2 ticks.
+   */
   public static TotemConfig defaults(int memberCount, int selfId, long clusterId, byte[] key) {
     return new TotemConfig(memberCount, selfId, clusterId, key, DEFAULT_MAX_DATAGRAM, 2, 20, 30, 4,
-        16, 10_000);
+        16, 10_000, 2);
   }
 
   /** A copy with another member id (same cluster settings). */
   public TotemConfig withSelf(int self) {
     return new TotemConfig(memberCount, self, clusterId, clusterKey, maxDatagramBytes,
-        heartbeatTicks, suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn);
+        heartbeatTicks, suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn,
+        ackTicks);
   }
 
   /** A copy with another datagram budget. */
   public TotemConfig withMaxDatagramBytes(int bytes) {
     return new TotemConfig(memberCount, selfId, clusterId, clusterKey, bytes, heartbeatTicks,
-        suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn);
+        suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn, ackTicks);
+  }
+
+  /** A copy with another {@code ackTicks} (1 .. heartbeatTicks). */
+  public TotemConfig withAckTicks(int ticks) {
+    return new TotemConfig(memberCount, selfId, clusterId, clusterKey, maxDatagramBytes,
+        heartbeatTicks, suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn,
+        ticks);
   }
 
   @Override
@@ -89,11 +114,11 @@ public record TotemConfig(
   /** Re-checks every field; throws {@link IllegalArgumentException} naming the bad one. */
   public void validate() {
     validateFields(memberCount, selfId, clusterKey, maxDatagramBytes, heartbeatTicks,
-        suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn);
+        suspectTicks, viewChangeTicks, resendTicks, fetchBatch, maxPendingOwn, ackTicks);
   }
 
   private static void validateFields(int n, int self, byte[] key, int maxDatagram, int hb,
-      int suspect, int vc, int resend, int fetchBatch, int maxPending) {
+      int suspect, int vc, int resend, int fetchBatch, int maxPending, int ackTicks) {
     require(n >= 1 && n <= 255, "memberCount must be 1..255, was " + n);
     // (the datagram budget bounds N further: about 28 members at 1400 bytes, see below)
     require(self >= 0 && self < n, "selfId must be in 0.." + (n - 1) + ", was " + self);
@@ -111,6 +136,8 @@ public record TotemConfig(
     require(resend >= 1, "resendTicks must be >= 1, was " + resend);
     require(fetchBatch >= 1, "fetchBatch must be >= 1, was " + fetchBatch);
     require(maxPending >= 1, "maxPendingOwn must be >= 1, was " + maxPending);
+    require(ackTicks >= 1 && ackTicks <= hb,
+        "ackTicks must be 1..heartbeatTicks (" + hb + "), was " + ackTicks);
   }
 
   private static void require(boolean ok, String message) {
@@ -126,7 +153,7 @@ public record TotemConfig(
         && maxDatagramBytes == c.maxDatagramBytes && heartbeatTicks == c.heartbeatTicks
         && suspectTicks == c.suspectTicks && viewChangeTicks == c.viewChangeTicks
         && resendTicks == c.resendTicks && fetchBatch == c.fetchBatch
-        && maxPendingOwn == c.maxPendingOwn;
+        && maxPendingOwn == c.maxPendingOwn && ackTicks == c.ackTicks;
   }
 
   @Override
@@ -138,6 +165,7 @@ public record TotemConfig(
   public String toString() {
     return "TotemConfig[n=" + memberCount + ", self=" + selfId + ", cluster=" + clusterId
         + ", maxDatagram=" + maxDatagramBytes + ", hb=" + heartbeatTicks + ", suspect="
-        + suspectTicks + ", viewChange=" + viewChangeTicks + ", resend=" + resendTicks + "]";
+        + suspectTicks + ", viewChange=" + viewChangeTicks + ", resend=" + resendTicks + ", ack="
+        + ackTicks + "]";
   }
 }

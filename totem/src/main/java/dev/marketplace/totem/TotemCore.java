@@ -369,9 +369,19 @@ public final class TotemCore {
     }
   }
 
-  /** Drains everything produced since the last call. */
+  /**
+   * Drains everything produced since the last call. Call it once after each batch of inputs
+   * (not per datagram when several are queued): own unsent requests and an eager acker's ack
+   * are sent here, batched over the inputs before it.
+   */
   public Ready ready() {
     flushOwn();
+    if (status == MemberStatus.NORMAL && logSlots > lastAckSentToAll && lastSentToAll != now
+        && eagerAcker()) {
+      // An eager acker acks as soon as the runtime drains the inputs that advanced its log (at
+      // most one message to all per tick; otherwise at the next tick, heartbeatIfIdle).
+      send(Outbound.ALL, new Heartbeat());
+    }
     Ready r = new Ready(List.copyOf(out), List.copyOf(deliveredOut), List.copyOf(viewsOut),
         stateTransferOut);
     out.clear();
@@ -494,14 +504,46 @@ public final class TotemCore {
   }
 
   /**
-   * Progress/heartbeat to all unless something already went to all this heartbeat period; sent
-   * at the next tick anyway when this member's ack advanced, so stability does not wait.
+   * Progress/heartbeat to all unless something already went to all this heartbeat period. When
+   * this member's ack advanced: own unsent requests go out now (their header carries the ack);
+   * otherwise an eager acker (see {@link #eagerAcker()}) sends a progress message at the next
+   * tick if {@link #ready()} did not already (it does unless something went to all in the same
+   * tick), so stability does not wait, and any other member once {@code ackTicks} passed since
+   * its last message to all (coalescing its acks; with {@code ackTicks = 1} everybody acks at
+   * the next tick).
    */
   private void heartbeatIfIdle() {
-    boolean ackAdvanced = status == MemberStatus.NORMAL && logSlots > lastAckSentToAll;
-    if (now - lastSentToAll >= cfg.heartbeatTicks() || ackAdvanced) {
+    long since = now - lastSentToAll;
+    if (since >= cfg.heartbeatTicks()) {
+      send(Outbound.ALL, new Heartbeat());
+      return;
+    }
+    if (status != MemberStatus.NORMAL || logSlots <= lastAckSentToAll) {
+      return;
+    }
+    if (!ownUnsent.isEmpty()) {
+      flushOwn();
+    } else if (since >= cfg.ackTicks() || eagerAcker()) {
       send(Outbound.ALL, new Heartbeat());
     }
+  }
+
+  /**
+   * True when this member is one of the {@code quorum - 1} members that follow the sequencer of
+   * my last complete slot in the rotation. The sequencer's own ack rides on its SEQUENCE, so the
+   * sequencer plus these members are a quorum whose acks reach everybody one hop after the slot
+   * is complete: every member can deliver without waiting for the other members' coalesced acks.
+   * A timing policy only (acks are monotone facts; who sends them when never affects safety).
+   */
+  private boolean eagerAcker() {
+    int size = members.length;
+    int me = indexOf(self);
+    if (logSlots == 0 || size == 0 || me < 0) {
+      return true;
+    }
+    int seq = (int) ((logSlots - 1) % size);
+    int d = Math.floorMod(me - seq, size);
+    return d >= 1 && d <= Math.min(cfg.quorum() - 1, size - 1);
   }
 
   private boolean failureDetected() {

@@ -98,9 +98,11 @@ final class Sim {
   /** Drops outgoing datagrams (from, decoded message) for which this returns true. */
   java.util.function.BiPredicate<Integer, TotemMessage> dropSend;
 
+  /** The cluster key every simulated member uses. */
+  static final byte[] KEY = "test-cluster-key-0123456789".getBytes(StandardCharsets.UTF_8);
+
   Sim(long seed, int n) {
-    this(seed, n, TotemConfig.defaults(n, 0, 42L, "test-cluster-key-0123456789".getBytes(
-        StandardCharsets.UTF_8)));
+    this(seed, n, TotemConfig.defaults(n, 0, 42L, KEY));
   }
 
   Sim(long seed, int n, TotemConfig base) {

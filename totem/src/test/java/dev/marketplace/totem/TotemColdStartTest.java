@@ -167,6 +167,9 @@ class TotemColdStartTest {
     sim.crash(0);
     sim.crash(1);
     sim.crash(2);
+    // Datagrams sent before the crash may still complete slots a quorum had acked (with
+    // coalesced acks the survivors can learn of such a quorum only now): let them drain first.
+    sim.run(30, 0.3);
     int before = sim.global.size();
     sim.run(30, 0.3);
     assertThat(sim.global).as("two of five cannot deliver").hasSize(before);

@@ -59,7 +59,10 @@ class TotemSweepTest {
     SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 7);
     int pick = r.nextInt(20);
     int n = pick < 5 ? 3 : pick < 8 ? 4 : pick < 18 ? 5 : 7;
-    Sim sim = new Sim(seed, n);
+    // A third of the seeds run the old ack policy (everybody acks at the next tick), the rest
+    // coalesce the non-eager members' acks (ackTicks = heartbeatTicks).
+    Sim sim = new Sim(seed, n, TotemConfig.defaults(n, 0, 42L, Sim.KEY).withAckTicks(
+        seed % 3 == 0 ? 1 : 2));
     sim.loss(r.nextDouble() * 0.3).dup(r.nextDouble() * 0.1);
     sim.maxDelay = 5 + r.nextInt(30);
     double rate = 0.05 + r.nextDouble() * 0.25;

@@ -154,18 +154,27 @@ public final class TotemNode implements AutoCloseable {
 
   /**
    * A core configuration whose timers suit {@link Settings#defaults()} (2 ms ticks): idle
-   * heartbeat every 30 ms (acks are sent at the next tick anyway, so this only paces failure
-   * detection and view-change retransmission, and keeps idle traffic at ~130 datagrams/s per
-   * member; it was 10 ms = ~400/s, most of the idle cluster's CPU), a silent member suspected
+   * heartbeat every 30 ms (the eager ackers ack at the next tick anyway, so this only paces
+   * failure detection and view-change retransmission, and keeps idle traffic at ~130 datagrams/s
+   * per member; it was 10 ms = ~400/s, most of the idle cluster's CPU), a silent member suspected
    * after 300 ms, a stuck view change retried after 300 ms, own unordered requests re-sent every
    * 6 ms to members whose piggybacked receive vector shows they lack them (what bounds the p99
-   * under loss).
+   * under loss), and the acks of members that are not eager ackers coalesced over 10 ms
+   * ({@code ackTicks} 5; the system property {@value #ACK_TICKS_PROPERTY} overrides it, e.g. 1
+   * for the policy before coalescing, to compare in benchmarks).
    */
   public static TotemConfig tunedConfig(int memberCount, int selfId, long clusterId,
       byte[] clusterKey) {
     return new TotemConfig(memberCount, selfId, clusterId, clusterKey,
-        TotemConfig.DEFAULT_MAX_DATAGRAM, 15, 150, 150, 3, 32, 10_000);
+        TotemConfig.DEFAULT_MAX_DATAGRAM, 15, 150, 150, 3, 32, 10_000,
+        Integer.getInteger(ACK_TICKS_PROPERTY, DEFAULT_ACK_TICKS));
   }
+
+  /** System property overriding {@code tunedConfig}'s {@code ackTicks} (1..15). */
+  public static final String ACK_TICKS_PROPERTY = "totem.ackTicks";
+
+  /** {@code tunedConfig}'s {@code ackTicks}: 5 ticks = 10 ms. */
+  public static final int DEFAULT_ACK_TICKS = 5;
 
   /**
    * Starts a member.

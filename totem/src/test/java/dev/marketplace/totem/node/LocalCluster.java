@@ -31,6 +31,17 @@ public final class LocalCluster implements AutoCloseable {
   private final ConcurrentHashMap<Integer, BiConsumer<Integer, List<Delivered>>> listeners =
       new ConcurrentHashMap<>();
 
+  /**
+   * When &gt; 0, overrides {@code tunedConfig}'s {@code ackTicks} for clusters started afterwards
+   * (benchmarks compare ack policies in one build). Set before starting; not for tests.
+   */
+  public static volatile int ackTicksOverride = 0;
+
+  private static TotemConfig config(int n, int i) {
+    TotemConfig cfg = TotemNode.tunedConfig(n, i, 42, KEY);
+    return ackTicksOverride > 0 ? cfg.withAckTicks(ackTicksOverride) : cfg;
+  }
+
   private LocalCluster(List<InetSocketAddress> addresses, TotemNode.Settings settings,
       boolean record) {
     this.addresses = addresses;
@@ -57,7 +68,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (int i = 0; i < n; i++) {
       int id = i;
-      TotemConfig cfg = TotemNode.tunedConfig(n, i, 42, KEY);
+      TotemConfig cfg = config(n, i);
       c.nodes.add(TotemNode.start(cfg, addresses, channels.get(i), -1, c.handler(id),
           settings));
     }
@@ -108,7 +119,7 @@ public final class LocalCluster implements AutoCloseable {
    */
   public synchronized TotemNode restart(int i) throws IOException {
     nodes.get(i).close();
-    TotemConfig cfg = TotemNode.tunedConfig(addresses.size(), i, 42, KEY);
+    TotemConfig cfg = config(addresses.size(), i);
     TotemNode node = TotemNode.start(cfg, addresses, null, deliveredCount.get(i).get(),
         handler(i), settings);
     nodes.set(i, node);

@@ -27,7 +27,12 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Run (see totem/README.md): {@code mvn -B -o -q -pl totem test-compile && java -cp
  * totem/target/classes:totem/target/test-classes dev.marketplace.totem.node.TotemBench
- * [--seconds=5] [--kills=10] [--clients=1,8,32] [--loss=0,0.05] [--payload=100]}. Not
+ * [--seconds=5] [--kills=10] [--clients=1,8,32] [--loss=0,0.05] [--payload=100] [--think-ms=0] [--ack-ticks=N]}: {@code --think-ms} makes
+ * each client pause that long after each delivery (a lower, customer-db-like rate);
+ * {@code --ack-ticks} overrides {@code tunedConfig}'s {@code ackTicks} (1 = every member acks at
+ * the next tick, the policy before coalescing). Besides rates and latencies each row prints the
+ * datagrams received by all five members per ordered broadcast ({@code dgram/op}) and the JVM's
+ * CPU time per ordered broadcast ({@code cpu us/op}, the whole process: nodes and clients). Not
  * thread-safe (a main program).
  */
 public final class TotemBench {
@@ -38,6 +43,7 @@ public final class TotemBench {
     int seconds = 5;
     int kills = 10;
     int payload = 100;
+    int thinkMs = 0;
     int[] clientCounts = {1, 8, 32};
     double[] losses = {0, 0.05};
     for (String a : args) {
@@ -46,6 +52,8 @@ public final class TotemBench {
         case "--seconds" -> seconds = Integer.parseInt(kv[1]);
         case "--kills" -> kills = Integer.parseInt(kv[1]);
         case "--payload" -> payload = Integer.parseInt(kv[1]);
+        case "--think-ms" -> thinkMs = Integer.parseInt(kv[1]);
+        case "--ack-ticks" -> LocalCluster.ackTicksOverride = Integer.parseInt(kv[1]);
         case "--clients" -> clientCounts =
             Arrays.stream(kv[1].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--loss" -> losses =
@@ -56,7 +64,7 @@ public final class TotemBench {
     List<String> rows = new ArrayList<>();
     for (double loss : losses) {
       for (int clients : clientCounts) {
-        rows.add(throughput(clients, loss, seconds, payload));
+        rows.add(throughput(clients, loss, seconds, payload, thinkMs));
         System.out.println(rows.get(rows.size() - 1));
       }
     }
@@ -65,12 +73,27 @@ public final class TotemBench {
     System.out.println("totem raw: 5 TotemNodes in one JVM, UDP on loopback, " + payload
         + "-byte commands, " + seconds + " s per row (after 1 s warm-up), "
         + Runtime.getRuntime().availableProcessors() + " CPUs");
-    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s",
-        "loss", "clients", "ordered/s", "p50 ms", "p99 ms", "max ms"));
+    System.out.println("think " + thinkMs + " ms, ackTicks " + (LocalCluster.ackTicksOverride > 0
+        ? LocalCluster.ackTicksOverride : "tuned"));
+    System.out.println(String.format(Locale.ROOT, "%-6s %-8s %12s %9s %9s %9s %9s %9s",
+        "loss", "clients", "ordered/s", "p50 ms", "p99 ms", "max ms", "dgram/op", "cpu us/op"));
     for (String r : rows) {
       System.out.println(r);
     }
     System.out.println(killRow);
+  }
+
+  private static long received(LocalCluster cluster) {
+    long sum = 0;
+    for (int m = 0; m < 5; m++) {
+      sum += cluster.node(m).counters().received();
+    }
+    return sum;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** One closed-loop client: a command in flight at a time. */
@@ -85,8 +108,8 @@ public final class TotemBench {
     }
   }
 
-  private static String throughput(int clients, double loss, int seconds, int payload)
-      throws Exception {
+  private static String throughput(int clients, double loss, int seconds, int payload,
+      int thinkMs) throws Exception {
     try (LocalCluster cluster = LocalCluster.start(5,
         TotemNode.Settings.defaults().withLoss(loss, 1234), false)) {
       ConcurrentHashMap<Integer, Client> byId = new ConcurrentHashMap<>();
@@ -139,15 +162,31 @@ public final class TotemBench {
             if (t0 - warmEnd >= 0 && n < samples.length) {
               samples[n++] = t1 - t0;
             }
+            if (thinkMs > 0) {
+              try {
+                Thread.sleep(thinkMs);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+              }
+            }
           }
           samples[samples.length - 1] = n; // count stored in the last slot
         }, "bench-client-" + i);
         threads.add(t);
         t.start();
       }
+      long w = warmEnd - System.nanoTime();
+      if (w > 0) {
+        TimeUnit.NANOSECONDS.sleep(w);
+      }
+      long recv0 = received(cluster);
+      long cpu0 = processCpuNanos();
       for (Thread t : threads) {
         t.join();
       }
+      long recv1 = received(cluster);
+      long cpu1 = processCpuNanos();
       long total = 0;
       for (long[] s : lat) {
         total += s[s.length - 1];
@@ -161,9 +200,11 @@ public final class TotemBench {
       }
       Arrays.sort(all);
       double rate = total / (double) seconds;
-      return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f%s",
+      double ops = Math.max(1, total);
+      return String.format(Locale.ROOT, "%-6s %-8d %12.0f %9.2f %9.2f %9.2f %9.2f %9.0f%s",
           pct(loss), clients, rate, ms(at(all, 0.50)), ms(at(all, 0.99)),
-          ms(all.length == 0 ? 0 : all[all.length - 1]),
+          ms(all.length == 0 ? 0 : all[all.length - 1]), (recv1 - recv0) / ops,
+          (cpu1 - cpu0) / 1000.0 / ops,
           timeouts.get() > 0 ? "  (" + timeouts.get() + " client timeouts)" : "");
     }
   }
