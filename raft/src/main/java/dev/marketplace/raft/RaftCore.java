@@ -619,6 +619,8 @@ public final class RaftCore {
     }
     long lastNew = log.maybeAppend(m.index(), m.logTerm(), m.commit(), m.entries());
     if (lastNew >= 0) {
+      // a commit notice (see sendAppend): the leader already knows we match up to m.index()
+      if (m.done() && m.entries().isEmpty()) return;
       send(Message.builder(MessageType.APPEND_RESP, id, m.from(), term).index(lastNew).build());
       return;
     }
@@ -774,8 +776,14 @@ public final class RaftCore {
     }
     List<LogEntry> ents = log.slice(pr.next, log.lastIndex() + 1, cfg.maxAppendBytes());
     if (ents.isEmpty() && !sendIfEmpty) return false;
+    // A commit notice: no entries, and the leader already knows the follower holds everything up
+    // to prevIndex (replicating, nothing in flight). A successful reply could only repeat that
+    // match, so the follower is told not to send one (it still rejects a mismatch). Contact
+    // tracking and ReadIndex do not need it: heartbeats are answered as always.
+    boolean commitNotice = ents.isEmpty() && pr.state == Progress.State.REPLICATE
+        && pr.match == prevIndex;
     send(Message.builder(MessageType.APPEND, id, to, term).index(prevIndex).logTerm(prevTerm)
-        .entries(ents).commit(log.commit).build());
+        .entries(ents).commit(log.commit).done(commitNotice).build());
     if (pr.state == Progress.State.REPLICATE) {
       if (!ents.isEmpty()) {
         long last = ents.get(ents.size() - 1).index();
