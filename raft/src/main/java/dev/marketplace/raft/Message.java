@@ -9,8 +9,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>APPEND: {@code index}/{@code logTerm} = previous entry, {@code entries}, {@code commit};
- *       {@code done} = commit notice: no entries and the leader already knows the follower
- *       matches up to {@code index}, so the follower answers only if it does not match.
+ *       {@code done} = commit notice: no entries, sent to a replicating follower after a
+ *       commit; the follower answers it only if it does not match.
  *   <li>APPEND_RESP: success: {@code index} = last index now matching; reject: {@code index} =
  *       the rejected previous index, {@code hintIndex}/{@code hintTerm} = the conflict hint (first
  *       index of the conflicting term and that term, or the follower's last index + 1 and 0).

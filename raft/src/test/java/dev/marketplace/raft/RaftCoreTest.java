@@ -291,6 +291,55 @@ class RaftCoreTest {
   }
 
   @Test
+  void aLostAckBehindAnUnansweredCommitNoticeIsRepairedByTheHeartbeat_commitNotice() {
+    RaftCore leader = node(0, 3);
+    elect(leader, 1);
+    RaftCore[] fs = {null, node(1, 3), node(2, 3)};
+    leader.tick(); // heartbeat: both followers answer, get probed, replicate
+    List<Message> out = drain(leader);
+    for (int round = 0; round < 10 && !out.isEmpty(); round++) {
+      for (Message m : out) fs[m.to()].step(m);
+      List<Message> back = new ArrayList<>(drain(fs[1]));
+      back.addAll(drain(fs[2]));
+      back.forEach(leader::step);
+      out = drain(leader);
+    }
+    assertThat(leader.commitIndex()).isEqualTo(leader.lastIndex());
+    // a write reaches both followers, but follower 2's acknowledgement is lost
+    leader.propose(CMD);
+    for (Message m : drain(leader)) fs[m.to()].step(m);
+    drain(fs[1]).forEach(leader::step);
+    assertThat(drain(fs[2])).hasSize(1); // dropped
+    out = drain(leader);
+    assertThat(leader.commitIndex()).isEqualTo(leader.lastIndex());
+    // both get a notice (follower 2's append is in flight: its own answer would do), no answer
+    Message notice2 = to(out, 2, MessageType.APPEND);
+    assertThat(notice2.done()).isTrue();
+    assertThat(notice2.entries()).isEmpty();
+    for (Message m : out) fs[m.to()].step(m);
+    assertThat(drain(fs[1])).isEmpty();
+    assertThat(drain(fs[2])).isEmpty();
+    assertThat(fs[2].commitIndex()).isEqualTo(leader.lastIndex());
+    // the next heartbeat's answer shows the leader follower 2 is behind what it knows: it sends
+    // an ordinary append, which is answered, and then the leader knows follower 2's match
+    leader.tick();
+    for (Message m : drain(leader)) if (m.to() == 2) fs[2].step(m);
+    drain(fs[2]).forEach(leader::step);
+    Message repair = to(drain(leader), 2, MessageType.APPEND);
+    assertThat(repair.done()).isFalse();
+    fs[2].step(repair);
+    List<Message> ack = drain(fs[2]);
+    assertThat(ack).extracting(Message::type).containsExactly(MessageType.APPEND_RESP);
+    assertThat(ack.get(0).index()).isEqualTo(leader.lastIndex());
+    ack.forEach(leader::step);
+    drain(leader);
+    leader.tick();
+    for (Message m : drain(leader)) if (m.to() == 2) fs[2].step(m);
+    drain(fs[2]).forEach(leader::step);
+    assertThat(drain(leader)).noneMatch(m -> m.to() == 2 && m.type() == MessageType.APPEND);
+  }
+
+  @Test
   void candidateCountsItsOwnVoteOnlyOnceDurable_5_2() {
     RaftCore c = node(0, 1);
     Ready rd = null;
