@@ -8,7 +8,9 @@ import java.util.List;
  * after construction); thread-safe. Fields unused by a type are zero/empty. Meaning per type:
  *
  * <ul>
- *   <li>APPEND: {@code index}/{@code logTerm} = previous entry, {@code entries}, {@code commit}.
+ *   <li>APPEND: {@code index}/{@code logTerm} = previous entry, {@code entries}, {@code commit};
+ *       {@code done} = commit notice: no entries, sent to a replicating follower after a
+ *       commit; the follower answers it only if it does not match.
  *   <li>APPEND_RESP: success: {@code index} = last index now matching; reject: {@code index} =
  *       the rejected previous index, {@code hintIndex}/{@code hintTerm} = the conflict hint (first
  *       index of the conflicting term and that term, or the follower's last index + 1 and 0).
@@ -77,7 +79,8 @@ public record Message(
         .append(" t=").append(term);
     switch (type) {
       case APPEND -> sb.append(" i=").append(index).append(" lt=").append(logTerm)
-          .append(" n=").append(entries.size()).append(" c=").append(commit);
+          .append(" n=").append(entries.size()).append(" c=").append(commit)
+          .append(done ? " notice" : "");
       case APPEND_RESP -> {
         sb.append(" i=").append(index);
         if (reject) sb.append(" rej hint=").append(hintIndex).append('/').append(hintTerm);

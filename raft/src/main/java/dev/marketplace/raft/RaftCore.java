@@ -302,7 +302,7 @@ public final class RaftCore {
       selfVotePending = false;
       poll(id, true);
     }
-    if (role == Role.LEADER && maybeCommit()) bcastAppend();
+    if (role == Role.LEADER && maybeCommit()) bcastCommit();
   }
 
   /** Reports that the state machine has applied every committed entry up to {@code index}. */
@@ -619,6 +619,9 @@ public final class RaftCore {
     }
     long lastNew = log.maybeAppend(m.index(), m.logTerm(), m.commit(), m.entries());
     if (lastNew >= 0) {
+      // a commit notice (see sendAppend): our answers to the appends that brought us to
+      // m.index() tell the leader all this one could
+      if (m.done() && m.entries().isEmpty()) return;
       send(Message.builder(MessageType.APPEND_RESP, id, m.from(), term).index(lastNew).build());
       return;
     }
@@ -749,6 +752,17 @@ public final class RaftCore {
     }
   }
 
+  /**
+   * After the commit index advanced: sends every follower what it lacks, or (nothing to send)
+   * the new commit index at once, as a commit notice where allowed (see {@link #sendAppend(int,
+   * boolean, boolean)}), so followers apply without waiting for the next heartbeat.
+   */
+  private void bcastCommit() {
+    for (int i = 0; i < n; i++) {
+      if (i != id) sendAppend(i, true, true);
+    }
+  }
+
   private void bcastHeartbeat() {
     for (int i = 0; i < n; i++) {
       if (i == id) continue;
@@ -759,6 +773,20 @@ public final class RaftCore {
 
   /** Sends the next append (or snapshot chunk) to a follower; false when nothing was sent. */
   private boolean sendAppend(int to, boolean sendIfEmpty) {
+    return sendAppend(to, sendIfEmpty, false);
+  }
+
+  /**
+   * Like {@link #sendAppend(int, boolean)}; with {@code commitPath} (the commit index just
+   * advanced) an append without entries to a REPLICATE follower is flagged as a commit notice
+   * ({@code done}), which the follower does not answer when it matches: everything up to the
+   * previous index was sent in appends the follower answers (or has answered) itself, so a
+   * successful answer could only repeat one of theirs. If such an answer was lost, the next
+   * heartbeat response finds {@code match} behind and sends an ordinary (answered) append, so
+   * nothing stalls. Probes, heartbeat-triggered appends and appends with entries are never
+   * notices, and a notice that does not match is still rejected.
+   */
+  private boolean sendAppend(int to, boolean sendIfEmpty, boolean commitPath) {
     Progress pr = prs[to];
     if (pr.state == Progress.State.SNAPSHOT) {
       if (!pr.snapInflight) sendSnapshotChunk(to, pr);
@@ -774,8 +802,11 @@ public final class RaftCore {
     }
     List<LogEntry> ents = log.slice(pr.next, log.lastIndex() + 1, cfg.maxAppendBytes());
     if (ents.isEmpty() && !sendIfEmpty) return false;
+    // Contact tracking (check-quorum) and ReadIndex do not need the notice's answer: heartbeats
+    // are answered as always.
+    boolean commitNotice = commitPath && ents.isEmpty() && pr.state == Progress.State.REPLICATE;
     send(Message.builder(MessageType.APPEND, id, to, term).index(prevIndex).logTerm(prevTerm)
-        .entries(ents).commit(log.commit).build());
+        .entries(ents).commit(log.commit).done(commitNotice).build());
     if (pr.state == Progress.State.REPLICATE) {
       if (!ents.isEmpty()) {
         long last = ents.get(ents.size() - 1).index();
@@ -838,7 +869,7 @@ public final class RaftCore {
       default -> { }
     }
     if (maybeCommit()) {
-      bcastAppend();
+      bcastCommit();
     } else if (wasPaused) {
       sendAppend(m.from(), true);
     }

@@ -226,6 +226,120 @@ class RaftCoreTest {
   }
 
   @Test
+  void commitNoticeIsNotAnsweredButMismatchesAndHeartbeatsStillAre_commitNotice()
+      throws Exception {
+    RaftCore leader = node(0, 3);
+    elect(leader, 1);
+    assertThat(leader.role()).isEqualTo(Role.LEADER);
+    RaftCore f = node(1, 3);
+    // a heartbeat starts the exchange with follower 1; route only 0 <-> 1 until the no-op is
+    // acked and committed on {0,1} (follower 2 stays silent)
+    leader.tick();
+    List<Message> out = drain(leader);
+    List<Message> fromLeader = new ArrayList<>();
+    for (int round = 0; round < 10 && leader.commitIndex() == 0; round++) {
+      for (Message m : out) {
+        if (m.to() != 1) continue;
+        fromLeader.add(m);
+        f.step(m);
+      }
+      drain(f).forEach(leader::step);
+      out = drain(leader);
+    }
+    assertThat(leader.commitIndex()).isEqualTo(leader.lastIndex()).isPositive();
+    // the append that carried the no-op (sent while the leader probed) was no notice
+    assertThat(fromLeader).filteredOn(m -> m.type() == MessageType.APPEND)
+        .isNotEmpty().allSatisfy(m -> assertThat(m.done()).isFalse());
+    // follower 1 gets a commit notice, follower 2 (still probed, match unknown) does not
+    Message notice = to(out, 1, MessageType.APPEND);
+    assertThat(notice.entries()).isEmpty();
+    assertThat(notice.done()).isTrue();
+    assertThat(notice.commit()).isEqualTo(leader.commitIndex()).isPositive();
+    assertThat(out).filteredOn(m -> m.to() == 2 && m.type() == MessageType.APPEND)
+        .allSatisfy(m -> assertThat(m.done()).isFalse());
+    // one write: entries are answered, the commit notice that follows is not
+    leader.propose(CMD);
+    for (Message m : drain(leader)) if (m.to() == 1) f.step(m);
+    List<Message> ack = drain(f);
+    assertThat(ack).extracting(Message::type).containsExactly(MessageType.APPEND_RESP);
+    ack.forEach(leader::step);
+    out = drain(leader);
+    notice = to(out, 1, MessageType.APPEND);
+    assertThat(notice.done()).isTrue();
+    assertThat(notice.commit()).isEqualTo(leader.lastIndex());
+    f.step(MessageCodec.decode(MessageCodec.encode(notice))); // the flag survives the wire
+    assertThat(drain(f)).isEmpty();
+    assertThat(f.commitIndex()).isEqualTo(leader.lastIndex()); // the follower learned it
+    // a notice that does not match the follower's log is still rejected (never silent)
+    f.step(Message.builder(MessageType.APPEND, 0, 1, leader.term()).index(f.lastIndex() + 5)
+        .logTerm(leader.term()).commit(f.commitIndex()).done(true).build());
+    Message rej = to(drain(f), 0, MessageType.APPEND_RESP);
+    assertThat(rej.reject()).isTrue();
+    // heartbeats are still answered and keep the leader in contact with a majority
+    for (int t = 0; t < 5 * RaftConfig.defaults(0, 3).electionTicks(); t++) {
+      leader.tick();
+      for (Message m : drain(leader)) {
+        if (m.to() != 1) continue;
+        f.step(m);
+        for (Message r : drain(f)) {
+          assertThat(r.type()).isIn(MessageType.HEARTBEAT_RESP, MessageType.APPEND_RESP);
+          leader.step(r);
+        }
+      }
+    }
+    assertThat(leader.role()).isEqualTo(Role.LEADER);
+  }
+
+  @Test
+  void aLostAckBehindAnUnansweredCommitNoticeIsRepairedByTheHeartbeat_commitNotice() {
+    RaftCore leader = node(0, 3);
+    elect(leader, 1);
+    RaftCore[] fs = {null, node(1, 3), node(2, 3)};
+    leader.tick(); // heartbeat: both followers answer, get probed, replicate
+    List<Message> out = drain(leader);
+    for (int round = 0; round < 10 && !out.isEmpty(); round++) {
+      for (Message m : out) fs[m.to()].step(m);
+      List<Message> back = new ArrayList<>(drain(fs[1]));
+      back.addAll(drain(fs[2]));
+      back.forEach(leader::step);
+      out = drain(leader);
+    }
+    assertThat(leader.commitIndex()).isEqualTo(leader.lastIndex());
+    // a write reaches both followers, but follower 2's acknowledgement is lost
+    leader.propose(CMD);
+    for (Message m : drain(leader)) fs[m.to()].step(m);
+    drain(fs[1]).forEach(leader::step);
+    assertThat(drain(fs[2])).hasSize(1); // dropped
+    out = drain(leader);
+    assertThat(leader.commitIndex()).isEqualTo(leader.lastIndex());
+    // both get a notice (follower 2's append is in flight: its own answer would do), no answer
+    Message notice2 = to(out, 2, MessageType.APPEND);
+    assertThat(notice2.done()).isTrue();
+    assertThat(notice2.entries()).isEmpty();
+    for (Message m : out) fs[m.to()].step(m);
+    assertThat(drain(fs[1])).isEmpty();
+    assertThat(drain(fs[2])).isEmpty();
+    assertThat(fs[2].commitIndex()).isEqualTo(leader.lastIndex());
+    // the next heartbeat's answer shows the leader follower 2 is behind what it knows: it sends
+    // an ordinary append, which is answered, and then the leader knows follower 2's match
+    leader.tick();
+    for (Message m : drain(leader)) if (m.to() == 2) fs[2].step(m);
+    drain(fs[2]).forEach(leader::step);
+    Message repair = to(drain(leader), 2, MessageType.APPEND);
+    assertThat(repair.done()).isFalse();
+    fs[2].step(repair);
+    List<Message> ack = drain(fs[2]);
+    assertThat(ack).extracting(Message::type).containsExactly(MessageType.APPEND_RESP);
+    assertThat(ack.get(0).index()).isEqualTo(leader.lastIndex());
+    ack.forEach(leader::step);
+    drain(leader);
+    leader.tick();
+    for (Message m : drain(leader)) if (m.to() == 2) fs[2].step(m);
+    drain(fs[2]).forEach(leader::step);
+    assertThat(drain(leader)).noneMatch(m -> m.to() == 2 && m.type() == MessageType.APPEND);
+  }
+
+  @Test
   void candidateCountsItsOwnVoteOnlyOnceDurable_5_2() {
     RaftCore c = node(0, 1);
     Ready rd = null;

@@ -231,9 +231,10 @@ public final class RaftBenchmark {
         count[0] = done.get();
         long[] after = counters(nodes, transports, l);
         double w = Math.max(1, count[0]);
-        System.out.printf("  per write: %.2f frames, %.2f fsyncs (all 5 members); leader: "
-            + "%.1f entries per fsync, sent %.2f / received %.2f messages per write%n",
-            (after[0] - before[0]) / w, (after[1] - before[1]) / w,
+        System.out.printf("  per write: %.2f frames, %.2f fsyncs, %.2f peer messages sent (all 5"
+            + " members); leader: %.1f entries per fsync, sent %.2f / received %.2f messages per"
+            + " write%n",
+            (after[0] - before[0]) / w, (after[1] - before[1]) / w, (after[7] - before[7]) / w,
             (after[3] - before[3]) / (double) Math.max(1, after[2] - before[2]),
             (after[4] - before[4]) / w, (after[5] - before[5]) / w);
         if (after[6] != before[6] || !l.status().isLeader()) {
@@ -254,16 +255,20 @@ public final class RaftBenchmark {
 
   /**
    * {frames accepted by all, fsyncs of all, leader fsyncs, leader persisted entries, leader
-   * messages sent, leader messages received, leader term}.
+   * messages sent, leader messages received, leader term, messages sent by all}.
    */
   private static long[] counters(RaftNode[] nodes, GrpcRaftTransport[] ts, RaftNode leader) {
     long frames = 0;
     long fsyncs = 0;
+    long sent = 0;
     for (GrpcRaftTransport t : ts) frames += t.accepted();
-    for (RaftNode node : nodes) fsyncs += node.status().fsyncs();
+    for (RaftNode node : nodes) {
+      fsyncs += node.status().fsyncs();
+      sent += node.status().messagesSent();
+    }
     return new long[] {frames, fsyncs, leader.status().fsyncs(),
         leader.status().persistedEntries(), leader.status().messagesSent(),
-        leader.status().messagesReceived(), leader.status().term()};
+        leader.status().messagesReceived(), leader.status().term(), sent};
   }
 
   /**

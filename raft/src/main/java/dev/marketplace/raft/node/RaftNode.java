@@ -387,8 +387,10 @@ public final class RaftNode implements AutoCloseable {
     long aLastTerm = ae.isEmpty() ? a.logTerm() : ae.get(ae.size() - 1).term();
     if (b.index() != aLast || b.logTerm() != aLastTerm || b.commit() < a.commit()) return null;
     if (b.entries().isEmpty()) {
+      // a commit notice stays one only if both were (neither carries entries then)
       return Message.builder(MessageType.APPEND, a.from(), a.to(), a.term()).index(a.index())
-          .logTerm(a.logTerm()).entries(ae).commit(b.commit()).build();
+          .logTerm(a.logTerm()).entries(ae).commit(b.commit()).done(a.done() && b.done())
+          .build();
     }
     if (a.payloadBytes() + b.payloadBytes() > MAX_MERGED_BYTES) return null;
     List<LogEntry> all = new ArrayList<>(ae.size() + b.entries().size());

@@ -46,6 +46,23 @@ class MessageMergeTest {
   }
 
   @Test
+  void aMergeIsACommitNoticeOnlyWhenBothWere_commitNotice() {
+    Message notice = Message.builder(MessageType.APPEND, 0, 1, 3).index(5).logTerm(3).commit(4)
+        .done(true).build();
+    Message later = Message.builder(MessageType.APPEND, 0, 1, 3).index(5).logTerm(3).commit(5)
+        .done(true).build();
+    // entries before a notice must still be acknowledged: the merge is no notice
+    assertThat(RaftNode.merge(app(4, 2, 3, e(5, 3)), notice).done()).isFalse();
+    // a notice followed by entries: likewise
+    assertThat(RaftNode.merge(notice, app(5, 3, 5, e(6, 3))).done()).isFalse();
+    // two notices stay one, with the later commit
+    Message both = RaftNode.merge(notice, later);
+    assertThat(both.done()).isTrue();
+    assertThat(both.commit()).isEqualTo(5);
+    assertThat(both.entries()).isEmpty();
+  }
+
+  @Test
   void successfulAcksKeepTheHighestRejectionsStay() {
     Message a = Message.builder(MessageType.APPEND_RESP, 1, 0, 3).index(5).build();
     Message b = Message.builder(MessageType.APPEND_RESP, 1, 0, 3).index(7).build();
