@@ -280,27 +280,12 @@ public final class RaftBenchmark {
   static long serverCpuNanos(long postmaster) {
     java.util.Set<Long> ours = new java.util.HashSet<>();
     ProcessHandle.current().descendants().forEach(ph -> ours.add(ph.pid()));
-    long ticks = 0;
-    try (var dirs = Files.list(Path.of("/proc"))) {
-      for (Path p : (Iterable<Path>) dirs::iterator) {
-        String name = p.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) continue;
-        String stat;
-        try {
-          stat = Files.readString(p.resolve("stat"));
-        } catch (IOException e) {
-          continue; // exited meanwhile
-        }
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long pid = Long.parseLong(name);
-        if (ours.contains(pid) || pid == postmaster || Long.parseLong(f[1]) == postmaster) {
-          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-        }
-      }
+    try {
+      return dev.marketplace.replica.testing.ApplyBench.procCpuNanos((pid, ppid) ->
+          ours.contains(pid) || pid == postmaster || ppid == postmaster);
     } catch (IOException e) {
       return 0;
     }
-    return ticks * 10_000_000L; // USER_HZ = 100
   }
 
   /**

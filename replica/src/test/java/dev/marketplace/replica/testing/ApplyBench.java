@@ -108,6 +108,15 @@ public final class ApplyBench {
 
   /** CPU time (user + system) of the postmaster and all its children, from /proc. */
   public static long pgCpuNanos(long postmaster) throws IOException {
+    return procCpuNanos((pid, ppid) -> pid == postmaster || ppid == postmaster);
+  }
+
+  /**
+   * CPU time (user + system) of every process whose (pid, parent pid) {@code select} accepts,
+   * from /proc; processes that exit meanwhile are skipped.
+   */
+  public static long procCpuNanos(java.util.function.BiPredicate<Long, Long> select)
+      throws IOException {
     long ticks = 0;
     try (var dirs = Files.list(Path.of("/proc"))) {
       for (Path p : (Iterable<Path>) dirs::iterator) {
@@ -122,9 +131,7 @@ public final class ApplyBench {
           continue; // exited meanwhile
         }
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long pid = Long.parseLong(name);
-        long ppid = Long.parseLong(f[1]);
-        if (pid == postmaster || ppid == postmaster) {
+        if (select.test(Long.parseLong(name), Long.parseLong(f[1]))) {
           ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
         }
       }
