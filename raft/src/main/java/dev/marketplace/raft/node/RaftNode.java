@@ -439,7 +439,8 @@ public final class RaftNode implements AutoCloseable {
           r.run();
         }
         if (fatal == null) flushProposals();
-        proposalBatch.clear();
+        proposalBatch.clear(); // after a fatal error: the exit path fails every proposal
+        proposalBatchBytes = 0;
         if (fatal != null) break;
         processReady();
         maybeKickIo();
