@@ -28,6 +28,6 @@ public final class CustomerDbServer extends ReplicaServer<CustomerCommand> {
     return new CustomerDbServer(open("customer-db", host, port, jdbcUrl, user, password,
         "classpath:db/customer", new CustomerHandler(), replication,
         (db, work) -> new CustomerDbService(replication, db, work, clock, sessionTimeoutSeconds,
-            new PasswordHasher(passwordHashIterations)), true));
+            new PasswordHasher(passwordHashIterations))));
   }
 }

@@ -25,6 +25,6 @@ public final class ProductDbServer extends ReplicaServer<ProductCommand> {
       String password, Replication replication, Clock clock) {
     return new ProductDbServer(open("product-db", host, port, jdbcUrl, user, password,
         "classpath:db/product", new ProductHandler(), replication,
-        (db, work) -> new ProductDbService(replication, db, work, clock), true));
+        (db, work) -> new ProductDbService(replication, db, work, clock)));
   }
 }

@@ -14,16 +14,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts a gRPC server for a replica's services on a host and port (0 = any free port) and stops
  * it gracefully: no new calls, in-flight calls get a grace period, then the rest is cancelled. Also
- * registers the standard gRPC health service (SERVING while up). Thread-safe.
+ * registers the standard gRPC health service (SERVING while up). The services' methods run on
+ * the transport's event-loop threads (no executor handoff per call), so they must never block:
+ * a write only submits its command, blocking work (queries, password hashing) goes to a pool.
+ * Thread-safe.
  */
 public final class GrpcServerHost implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServerHost.class);
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
 
-  private GrpcServerHost(InetSocketAddress address, boolean direct, BindableService... services) {
-    NettyServerBuilder b = NettyServerBuilder.forAddress(address);
-    if (direct) b.directExecutor();
+  private GrpcServerHost(InetSocketAddress address, BindableService... services) {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(address).directExecutor();
     for (BindableService s : services) {
       b.addService(s);
     }
@@ -31,19 +33,12 @@ public final class GrpcServerHost implements AutoCloseable {
     this.server = b.build();
   }
 
-  /** Binds {@code host:port} (port 0 = a free port) and starts serving {@code services}. */
-  public static GrpcServerHost start(String host, int port, BindableService... services) {
-    return start(host, port, false, services);
-  }
-
   /**
-   * Like {@link #start(String, int, BindableService...)}; with {@code direct} the services'
-   * methods run on the transport's event-loop threads instead of gRPC's default executor (one
-   * thread handoff less per call), so they must never block.
+   * Binds {@code host:port} (port 0 = a free port) and starts serving {@code services}, whose
+   * methods must never block (see the class comment).
    */
-  public static GrpcServerHost start(String host, int port, boolean direct,
-      BindableService... services) {
-    GrpcServerHost h = new GrpcServerHost(new InetSocketAddress(host, port), direct, services);
+  public static GrpcServerHost start(String host, int port, BindableService... services) {
+    GrpcServerHost h = new GrpcServerHost(new InetSocketAddress(host, port), services);
     try {
       h.server.start();
     } catch (IOException e) {

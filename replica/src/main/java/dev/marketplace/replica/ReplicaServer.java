@@ -29,24 +29,13 @@ public class ReplicaServer<C> implements AutoCloseable {
    * Opens the database at {@code jdbcUrl} with the migrations at {@code migrations}, starts
    * {@code replication} on it, builds the gRPC service from the database and the work pool, and
    * serves it on {@code host:port} (0 = a free port). The server owns {@code replication} from
-   * here on; on failure everything opened so far is closed again.
+   * here on; on failure everything opened so far is closed again. The service's methods run on
+   * gRPC's event-loop threads ({@link GrpcServerHost}): they must never block (writes only
+   * submit; queries and other blocking work run on the work pool).
    */
   protected static <C> Parts<C> open(String name, String host, int port, String jdbcUrl,
       String user, String password, String migrations, CommandHandler<C> handler,
       Replication replication, BiFunction<DataSource, ExecutorService, BindableService> service) {
-    return open(name, host, port, jdbcUrl, user, password, migrations, handler, replication,
-        service, false);
-  }
-
-  /**
-   * Like the other {@code open}; with {@code directCalls} the service's methods run on gRPC's
-   * event-loop threads ({@link GrpcServerHost#start(String, int, boolean, BindableService...)}):
-   * only for a service that never blocks in them (writes that only submit, reads on the pool).
-   */
-  protected static <C> Parts<C> open(String name, String host, int port, String jdbcUrl,
-      String user, String password, String migrations, CommandHandler<C> handler,
-      Replication replication, BiFunction<DataSource, ExecutorService, BindableService> service,
-      boolean directCalls) {
     JdbcStateMachine<C> sm = JdbcStateMachine.open(jdbcUrl, user, password, 10, migrations, handler);
     ExecutorService work = Executors.newFixedThreadPool(8, r -> {
       Thread t = new Thread(r, name + "-work");
@@ -56,7 +45,7 @@ public class ReplicaServer<C> implements AutoCloseable {
     try {
       replication.start(sm);
       GrpcServerHost grpc =
-          GrpcServerHost.start(host, port, directCalls, service.apply(sm.dataSource(), work));
+          GrpcServerHost.start(host, port, service.apply(sm.dataSource(), work));
       return new Parts<>(sm, replication, work, grpc);
     } catch (RuntimeException e) {
       replication.close();
