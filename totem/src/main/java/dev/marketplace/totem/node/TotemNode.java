@@ -160,18 +160,15 @@ public final class TotemNode implements AutoCloseable {
    * after 300 ms, a stuck view change retried after 300 ms, own unordered requests re-sent every
    * 6 ms to members whose piggybacked receive vector shows they lack them (what bounds the p99
    * under loss), and the acks of members that are not eager ackers coalesced over 10 ms
-   * ({@code ackTicks} 5; the system property {@value #ACK_TICKS_PROPERTY} overrides it, e.g. 1
-   * for the policy before coalescing, to compare in benchmarks).
+   * ({@code ackTicks} 5). A pure function of its arguments: benchmarks that compare ack policies
+   * override {@code ackTicks} on the returned config ({@link TotemConfig#withAckTicks}).
    */
   public static TotemConfig tunedConfig(int memberCount, int selfId, long clusterId,
       byte[] clusterKey) {
     return new TotemConfig(memberCount, selfId, clusterId, clusterKey,
         TotemConfig.DEFAULT_MAX_DATAGRAM, 15, 150, 150, 3, 32, 10_000,
-        Integer.getInteger(ACK_TICKS_PROPERTY, DEFAULT_ACK_TICKS));
+        DEFAULT_ACK_TICKS);
   }
-
-  /** System property overriding {@code tunedConfig}'s {@code ackTicks} (1..15). */
-  public static final String ACK_TICKS_PROPERTY = "totem.ackTicks";
 
   /** {@code tunedConfig}'s {@code ackTicks}: 5 ticks = 10 ms. */
   public static final int DEFAULT_ACK_TICKS = 5;
