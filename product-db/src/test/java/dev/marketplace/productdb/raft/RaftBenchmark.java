@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -343,10 +344,16 @@ public final class RaftBenchmark {
       }
       for (int clients : runDb ? clientLevels : new int[0]) {
         ConcurrentHistogram h = new ConcurrentHistogram(3);
+        ConcurrentHistogram[] byReplica = new ConcurrentHistogram[cluster.n];
+        for (int i = 0; i < cluster.n; i++) byReplica[i] = new ConcurrentHistogram(3);
+        SlowWrites slow = new SlowWrites(5);
         AtomicBoolean measuring = new AtomicBoolean();
         WriteLoad load = new WriteLoad(cluster.channels, "b" + clients, 3,
-            ns -> {
-              if (measuring.get()) h.recordValue(ns);
+            (replica, ns) -> {
+              if (!measuring.get()) return;
+              h.recordValue(ns);
+              byReplica[replica].recordValue(ns);
+              slow.offer(replica, ns);
             });
         load.start(clients);
         waitSeconds(warmup);
@@ -369,6 +376,9 @@ public final class RaftBenchmark {
         }
         row("product-db CreateItem/SetQuantity, " + dbReplicas + " processes", clients, writes,
             secs, h);
+        System.out.println("  by the replica that answered (leader = " + leaderOf(cluster)
+            + "): " + byReplica(byReplica));
+        System.out.println("  slowest writes (answered at, replica, ms): " + slow);
         double perWrite = writes == 0 ? 0 : cpu / 1e3 / writes;
         rows.add(String.format("|   server CPU (replica JVMs + PostgreSQL): %.2f cores busy, %.0f us"
             + " per write; %d cores => at most %.0f writes/s if nothing else ran |",
@@ -380,6 +390,59 @@ public final class RaftBenchmark {
         System.out.println(rows.get(rows.size() - 1));
       }
       if (runKills) leaderKills(cluster);
+    }
+  }
+
+  /** The id of the replica whose status says LEADER, or -1. */
+  private static int leaderOf(ReplicaProcesses c) {
+    for (int i = 0; i < c.n; i++) {
+      ReplicaStatus st = c.status(i);
+      if (st != null && "LEADER".equals(st.getRole())) return i;
+    }
+    return -1;
+  }
+
+  /** "r0 n=.. p50/p99/max ms, r1 ...": where the latency tail comes from. */
+  private static String byReplica(Histogram[] hs) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < hs.length; i++) {
+      Histogram x = hs[i];
+      out.add(String.format("r%d n=%d %.1f/%.1f/%.1f", i, x.getTotalCount(),
+          x.getValueAtPercentile(50) / 1e6, x.getValueAtPercentile(99) / 1e6,
+          x.getMaxValue() / 1e6));
+    }
+    return String.join(", ", out);
+  }
+
+  /**
+   * The slowest few writes with the wall-clock time they were answered, to line up with the
+   * replicas' logs (snapshots, elections) and GC. Thread-safe.
+   */
+  static final class SlowWrites {
+    private record Slow(LocalTime at, int replica, long nanos) {}
+
+    private final int keep;
+    private final PriorityQueue<Slow> worst =
+        new PriorityQueue<>((a, b) -> Long.compare(a.nanos(), b.nanos()));
+
+    SlowWrites(int keep) {
+      this.keep = keep;
+    }
+
+    synchronized void offer(int replica, long nanos) {
+      if (worst.size() < keep || nanos > worst.peek().nanos()) {
+        worst.add(new Slow(LocalTime.now(), replica, nanos));
+        if (worst.size() > keep) worst.poll();
+      }
+    }
+
+    @Override
+    public synchronized String toString() {
+      List<Slow> all = new ArrayList<>(worst);
+      all.sort((a, b) -> a.at().compareTo(b.at()));
+      List<String> out = new ArrayList<>();
+      for (Slow w : all) out.add(w.at() + " r" + w.replica() + " " + w.nanos() / 1_000_000);
+      return String.join(", ", out);
     }
   }
 

@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongConsumer;
 
 /**
  * Closed-loop write clients against product-db replicas: each client creates an item, then sets
@@ -34,19 +33,26 @@ final class WriteLoad implements AutoCloseable {
   final AtomicLong failedAttempts = new AtomicLong();
   final Map<String, Created> created = new ConcurrentHashMap<>();
   final Map<ItemId, Long> lastQuantity = new ConcurrentHashMap<>();
-  private final LongConsumer latencyNanos;
+  /** Receives the latency of every acknowledged write and the replica that acknowledged it. */
+  @FunctionalInterface
+  interface Recorder {
+    void record(int replica, long nanos);
+  }
+
+  private final Recorder latencyNanos;
   private final int setsPerItem;
   private final String runId;
 
   /**
-   * @param latencyNanos receives the latency of every acknowledged write, retries included
+   * @param latencyNanos receives the latency of every acknowledged write, retries included, with
+   *     the replica that acknowledged it
    * @param setsPerItem SetQuantity writes after each CreateItem
    */
-  WriteLoad(ManagedChannel[] channels, String runId, int setsPerItem, LongConsumer latencyNanos) {
+  WriteLoad(ManagedChannel[] channels, String runId, int setsPerItem, Recorder latencyNanos) {
     this.channels = channels;
     this.runId = runId;
     this.setsPerItem = setsPerItem;
-    this.latencyNanos = latencyNanos == null ? x -> { } : latencyNanos;
+    this.latencyNanos = latencyNanos == null ? (r, x) -> { } : latencyNanos;
   }
 
   void start(int clients) {
@@ -83,7 +89,7 @@ final class WriteLoad implements AutoCloseable {
         }
       }
       if (item == null) return;
-      latencyNanos.accept(System.nanoTime() - t0);
+      latencyNanos.record(replica, System.nanoTime() - t0);
       created.put(key, new Created(item.getId(), name, seller));
       acked.incrementAndGet();
       for (int s = 1; s <= setsPerItem && !stop; s++) {
@@ -104,7 +110,7 @@ final class WriteLoad implements AutoCloseable {
           }
         }
         if (!done) return;
-        latencyNanos.accept(System.nanoTime() - t0);
+        latencyNanos.record(replica, System.nanoTime() - t0);
         lastQuantity.put(item.getId(), qty);
         acked.incrementAndGet();
       }
