@@ -867,6 +867,7 @@ public final class RaftNode implements AutoCloseable {
       }
       RaftStateMachine.StateSnapshot s = null;
       Throwable failure = null;
+      long t0 = System.nanoTime();
       try {
         s = sm.snapshot();
       } catch (RuntimeException | Error e) {
@@ -874,6 +875,9 @@ public final class RaftNode implements AutoCloseable {
       }
       if (s != null) {
         snapshotsTaken.incrementAndGet();
+        LOG.log(Level.INFO, String.format("raft node %d took a snapshot at index %d (applied %d):"
+            + " %d bytes in %d ms", id, s.index(), applied, s.data().length,
+            (System.nanoTime() - t0) / 1_000_000));
         RaftStateMachine.StateSnapshot taken = s;
         events.add(() -> onSnapshotTaken(taken));
       }
