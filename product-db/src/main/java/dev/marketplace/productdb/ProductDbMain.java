@@ -55,16 +55,23 @@ public final class ProductDbMain implements Callable<Integer> {
   int raftTickMs;
 
   @Option(names = "--raft-snapshot-every", defaultValue = "10000",
-      description = "Snapshot and compact the Raft log every N applied entries "
-          + "(env RAFT_SNAPSHOT_EVERY).")
+      description = "Snapshot and compact the Raft log after at least N applied entries "
+          + "(0 = never; env RAFT_SNAPSHOT_EVERY).")
   long raftSnapshotEvery;
+
+  @Option(names = "--raft-snapshot-ratio", defaultValue = "1.0",
+      description = "... and only once the entries applied since the last snapshot are at least "
+          + "this many times that snapshot's size in bytes, 0..1000 (0 = the entry count alone; "
+          + "env RAFT_SNAPSHOT_RATIO).")
+  double raftSnapshotRatio;
 
   @Override
   public Integer call() throws Exception {
     List<HostPort> members = HostPort.parseList("PRODUCT_DB_REPLICAS", replicas);
     HostPort me = replica.validate(members, "PRODUCT_DB_REPLICAS");
     RaftWiring.Setup raft = RaftWiring.plan(replicationMode, members, replica.memberId, raftDir,
-        raftPeers, clusterKey, raftTickMs, raftSnapshotEvery, replica.maxBatch);
+        raftPeers, clusterKey, raftTickMs, raftSnapshotEvery, raftSnapshotRatio,
+        replica.maxBatch);
     Replication replication;
     if (raft == null) {
       replication = new SingleNodeReplication(replica.memberId, replica.maxBatch,

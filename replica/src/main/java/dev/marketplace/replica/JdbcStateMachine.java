@@ -3,7 +3,6 @@ package dev.marketplace.replica;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -67,7 +66,15 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   /** Idempotency records live this long, by command time. */
   public static final long IDEMPOTENCY_TTL_MILLIS = 24L * 60 * 60 * 1000;
   private static final long PRUNE_EVERY_MILLIS = 60_000;
-  private static final int SNAPSHOT_MAGIC = 0x4D4B5331; // "MKS1"
+  /** Format 1: per table {@code [name][length:int64][COPY binary bytes]} (restore only). */
+  private static final int SNAPSHOT_MAGIC_V1 = 0x4D4B5331; // "MKS1"
+  /**
+   * Format 2 (written now): per table {@code [name]} then the COPY binary bytes in chunks {@code
+   * [length:int32 > 0][bytes]} ended by a 0 length, so COPY streams straight into the output with
+   * no per-table buffer.
+   */
+  private static final int SNAPSHOT_MAGIC = 0x4D4B5332; // "MKS2"
+  private static final int SNAPSHOT_CHUNK = 64 * 1024;
 
   private final HikariDataSource pool;
   private final CommandHandler<C> handler;
@@ -482,6 +489,14 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One REPEATABLE READ transaction: its first statement reads {@code last_applied} (the
+   * position), then the WAL is flushed (as {@link #syncApplied}), so the position returned is
+   * durable even though apply goes on meanwhile: a log may drop its entries up to it. Then every
+   * table is copied, streaming into {@code out}.
+   */
   @Override
   public long snapshot(OutputStream out) throws IOException {
     try (Connection c = pool.getConnection()) {
@@ -495,18 +510,20 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
           rs.next();
           at = rs.getLong(1);
         }
+        // the transaction's snapshot is fixed now and includes the commit of position `at`; a
+        // durable commit after it flushes the WAL past that commit
+        flushWal();
         List<String> tables = tables(c);
         DataOutputStream dos = new DataOutputStream(out);
         dos.writeInt(SNAPSHOT_MAGIC);
         dos.writeLong(at);
         dos.writeInt(tables.size());
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        ChunkedOutput chunks = new ChunkedOutput(dos);
         for (String t : tables) {
-          ByteArrayOutputStream buf = new ByteArrayOutputStream();
-          copy.copyOut("COPY " + quote(t) + " TO STDOUT (FORMAT binary)", buf);
           dos.writeUTF(t);
-          dos.writeLong(buf.size());
-          buf.writeTo(dos);
+          copy.copyOut("COPY " + quote(t) + " TO STDOUT (FORMAT binary)", chunks);
+          chunks.end();
         }
         dos.flush();
         c.commit();
@@ -527,7 +544,8 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
         throw new StateMachineFailedException("state machine stopped", failure);
       }
       DataInputStream dis = new DataInputStream(in);
-      if (dis.readInt() != SNAPSHOT_MAGIC) {
+      int magic = dis.readInt();
+      if (magic != SNAPSHOT_MAGIC && magic != SNAPSHOT_MAGIC_V1) {
         throw new IOException("not a snapshot (bad magic)");
       }
       long at = dis.readLong();
@@ -548,16 +566,27 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
           Set<String> seen = new HashSet<>();
           for (int i = 0; i < n; i++) {
             String t = dis.readUTF();
-            long len = dis.readLong();
-            if (!known.contains(t) || !seen.add(t) || len < 0 || len > Integer.MAX_VALUE) {
-              throw new IOException("snapshot table " + t + " unknown here, repeated or too big");
+            if (!known.contains(t) || !seen.add(t)) {
+              throw new IOException("snapshot table " + t + " unknown here or repeated");
             }
-            byte[] data = dis.readNBytes((int) len);
-            if (data.length != len) {
-              throw new IOException("snapshot truncated in table " + t);
+            InputStream data;
+            if (magic == SNAPSHOT_MAGIC_V1) {
+              long len = dis.readLong();
+              if (len < 0 || len > Integer.MAX_VALUE) {
+                throw new IOException("snapshot table " + t + " too big");
+              }
+              byte[] bytes = dis.readNBytes((int) len);
+              if (bytes.length != len) {
+                throw new IOException("snapshot truncated in table " + t);
+              }
+              data = new ByteArrayInputStream(bytes);
+            } else {
+              data = new ChunkedInput(dis, t);
             }
-            copy.copyIn("COPY " + quote(t) + " FROM STDIN (FORMAT binary)",
-                new ByteArrayInputStream(data));
+            copy.copyIn("COPY " + quote(t) + " FROM STDIN (FORMAT binary)", data);
+            if (data.read() != -1) {
+              throw new IOException("COPY of table " + t + " ended before its snapshot data");
+            }
           }
           if (!seen.equals(known)) {
             throw new IOException("snapshot lacks tables; has " + seen + ", need " + known);
@@ -584,6 +613,130 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       } catch (SQLException e) {
         throw new IOException("restore failed", e);
       }
+    }
+  }
+
+  /**
+   * Makes every commit so far durable: a durable write on the apply connection (under the apply
+   * lock, so it never waits for a row lock of an apply and needs no second pool connection).
+   */
+  private void flushWal() throws SQLException {
+    synchronized (applyLock) {
+      if (failure != null) {
+        throw new StateMachineFailedException("state machine stopped", failure);
+      }
+      Connection c = applyConnection(applyConnectionDurable != null && applyConnectionDurable);
+      try (Statement st = c.createStatement()) {
+        st.execute("SET LOCAL synchronous_commit = on");
+        st.executeUpdate("UPDATE replica_state SET last_applied = last_applied WHERE id = 1");
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        closeApplyConnection(); // the next batch opens a fresh one
+        throw e;
+      }
+    }
+  }
+
+  /** Writes what it is given as {@code [length:int32][bytes]} chunks; {@link #end} writes 0. */
+  private static final class ChunkedOutput extends OutputStream {
+    private final DataOutputStream out;
+    private final byte[] buf = new byte[SNAPSHOT_CHUNK];
+    private int n;
+
+    ChunkedOutput(DataOutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (n == buf.length) {
+        flushChunk();
+      }
+      buf[n++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        if (n == buf.length) {
+          flushChunk();
+        }
+        int k = Math.min(len, buf.length - n);
+        System.arraycopy(b, off, buf, n, k);
+        n += k;
+        off += k;
+        len -= k;
+      }
+    }
+
+    private void flushChunk() throws IOException {
+      if (n > 0) {
+        out.writeInt(n);
+        out.write(buf, 0, n);
+        n = 0;
+      }
+    }
+
+    /** Ends the current table: the rest of its bytes, then the 0 terminator. */
+    void end() throws IOException {
+      flushChunk();
+      out.writeInt(0);
+    }
+  }
+
+  /** Reads one table's chunks (see {@link ChunkedOutput}) up to its 0 terminator, then EOF. */
+  private static final class ChunkedInput extends InputStream {
+    private final DataInputStream in;
+    private final String table;
+    private int left;
+    private boolean done;
+
+    ChunkedInput(DataInputStream in, String table) {
+      this.in = in;
+      this.table = table;
+    }
+
+    private boolean more() throws IOException {
+      while (left == 0 && !done) {
+        int len = in.readInt();
+        if (len < 0) {
+          throw new IOException("snapshot table " + table + ": bad chunk length " + len);
+        }
+        if (len == 0) {
+          done = true;
+        }
+        left = len;
+      }
+      return left > 0;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (!more()) {
+        return -1;
+      }
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("snapshot truncated in table " + table);
+      }
+      left--;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (!more()) {
+        return -1;
+      }
+      int k = in.read(b, off, Math.min(len, left));
+      if (k < 0) {
+        throw new IOException("snapshot truncated in table " + table);
+      }
+      left -= k;
+      return k;
     }
   }
 

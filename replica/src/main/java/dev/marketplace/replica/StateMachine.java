@@ -34,14 +34,16 @@ public interface StateMachine {
   /**
    * Makes every change applied so far durable (applies made with {@code durable = false} may be
    * lost in a crash, after which {@link #lastApplied()} is lower and the caller replays from its
-   * log or restores a snapshot) and returns the position now durable. A log that compacts entries
-   * calls this first, so it never drops an entry the database could still lose.
+   * log or restores a snapshot) and returns the position now durable. (A log that compacts to a
+   * {@link #snapshot} needs no call: its position is durable.)
    */
   long syncApplied();
 
   /**
    * Writes the whole state, consistent at one applied position, to {@code out} and returns that
-   * position. Does not close {@code out}.
+   * position, which is durable when this returns (a log may drop its entries up to it). May run
+   * concurrently with {@link #apply}, so the position may be behind {@link #lastApplied()}. Does
+   * not close {@code out}.
    */
   long snapshot(OutputStream out) throws IOException;
 

@@ -9,7 +9,10 @@ import dev.marketplace.postgres.LocalPostgres;
 import dev.marketplace.postgres.SharedLocalPostgres;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -166,5 +169,61 @@ class JdbcStateMachineTest {
     assertThatThrownBy(() -> dst.restore(new ByteArrayInputStream(new byte[] {1, 2, 3, 4})))
         .isInstanceOf(IOException.class);
     assertThat(dst.lastApplied()).isEqualTo(51);
+  }
+
+  /**
+   * Rewrites a snapshot in the current chunked format ("MKS2") into format 1 ("MKS1": one length
+   * and the whole COPY data per table), as written before the chunked format.
+   */
+  private static byte[] toFormatOne(byte[] v2) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(v2));
+    assertThat(in.readInt()).isEqualTo(0x4D4B5332);
+    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bos);
+    out.writeInt(0x4D4B5331);
+    out.writeLong(in.readLong());
+    int n = in.readInt();
+    out.writeInt(n);
+    for (int i = 0; i < n; i++) {
+      out.writeUTF(in.readUTF());
+      ByteArrayOutputStream table = new ByteArrayOutputStream();
+      for (int len = in.readInt(); len != 0; len = in.readInt()) {
+        table.write(in.readNBytes(len));
+      }
+      out.writeLong(table.size());
+      table.writeTo(out);
+    }
+    assertThat(in.read()).isEqualTo(-1);
+    out.flush();
+    return bos.toByteArray();
+  }
+
+  @Test
+  void formatOneSnapshotsStillRestoreAndDamagedOnesAreRejected() throws Exception {
+    JdbcStateMachine<String[]> src = openTracked(db);
+    List<byte[]> cmds = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      // enough rows that a table's COPY data spans several 64 KiB chunks
+      cmds.add(cmd("key" + i, T0 + i, i % 2 == 0 ? "add:c" + (i % 7) : "note:" + "x".repeat(90)));
+    }
+    src.apply(1, cmds, true);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(src.snapshot(out)).isEqualTo(2000);
+    byte[] v2 = out.toByteArray();
+
+    JdbcStateMachine<String[]> dst = openTracked(SharedLocalPostgres.newDatabase("jsm_v1"));
+    assertThat(dst.restore(new ByteArrayInputStream(toFormatOne(v2)))).isEqualTo(2000);
+    for (String table : List.of("counters", "notes", "idempotency", "replica_state")) {
+      assertThat(dump(dst.dataSource(), table)).as(table).isEqualTo(dump(src.dataSource(), table));
+    }
+    dst.apply(2001, List.of(cmd("", T0, "add:z")), true);
+    // truncated in the middle of a chunk, or a chunk cut short of its terminator: rejected, and
+    // the database keeps its state
+    for (int cut : new int[] {v2.length - 1, v2.length - 5, v2.length / 2}) {
+      assertThatThrownBy(() -> dst.restore(new ByteArrayInputStream(Arrays.copyOf(v2, cut))))
+          .as("cut at %d of %d", cut, v2.length).isInstanceOf(IOException.class);
+      assertThat(dst.lastApplied()).isEqualTo(2001);
+    }
+    assertThat(count(dst.dataSource(), "SELECT last_applied FROM replica_state")).isEqualTo(2001);
   }
 }

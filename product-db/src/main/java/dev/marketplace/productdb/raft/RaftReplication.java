@@ -27,7 +27,8 @@ import java.util.function.IntFunction;
  * ReplicationUnavailableException} naming the leader hint), {@link #readBarrier} is a ReadIndex
  * read, committed entries are applied to the {@link StateMachine} in consecutive batches with
  * {@code durable = false} (the Raft log is the durable record, replayed after a crash), and
- * snapshots use {@link StateMachine#snapshot}/{@link StateMachine#restore}. Thread-safe.
+ * snapshots use {@link StateMachine#snapshot} (on the node's snapshot thread, concurrently with
+ * apply) and {@link StateMachine#restore}. Thread-safe.
  */
 public final class RaftReplication implements Replication {
   private final RaftNodeOptions options;
@@ -71,6 +72,9 @@ public final class RaftReplication implements Replication {
 
   private static RaftStateMachine adapt(StateMachine sm) {
     return new RaftStateMachine() {
+      /** Initial buffer size: a little above the last snapshot's (only the snapshot thread). */
+      private int lastSize = 64 * 1024;
+
       @Override
       public long lastApplied() {
         return sm.lastApplied();
@@ -83,13 +87,15 @@ public final class RaftReplication implements Replication {
 
       @Override
       public StateSnapshot snapshot() {
-        // make applied changes durable first: the log is about to drop the entries before the
-        // snapshot, so a crash must not leave the database behind them (restore would cover it,
-        // but replaying nothing is cheaper than restoring everything)
-        sm.syncApplied();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // Runs on the node's snapshot thread while apply goes on. StateMachine.snapshot returns a
+        // position that is already durable (JdbcStateMachine flushes the WAL after fixing its
+        // REPEATABLE READ view), so a crash never leaves the database behind the log's snapshot
+        // once the log is compacted to it (were it so, RaftNode.start would restore the log's
+        // snapshot: correct, but costly). The bytes stream into one buffer, copied once to size.
+        ByteArrayOutputStream out = new ByteArrayOutputStream(lastSize);
         try {
           long pos = sm.snapshot(out);
+          lastSize = (int) Math.min(Integer.MAX_VALUE - 16, out.size() + out.size() / 8L + 32);
           return new StateSnapshot(pos, out.toByteArray());
         } catch (IOException e) {
           throw new UncheckedIOException("snapshot failed", e);

@@ -32,7 +32,8 @@ public final class RaftWiring {
    * @return the Raft setup, or null for single-node replication
    */
   public static Setup plan(String mode, List<HostPort> members, int memberId, String raftDir,
-      String raftPeers, String clusterKey, int tickMs, long snapshotEvery, int maxBatch) {
+      String raftPeers, String clusterKey, int tickMs, long snapshotEvery, double snapshotRatio,
+      int maxBatch) {
     String m = mode == null ? "auto" : mode.strip().toLowerCase();
     boolean raft = switch (m) {
       case "auto" -> members.size() > 1;
@@ -79,13 +80,14 @@ public final class RaftWiring {
     if (snapshotEvery < 0) {
       throw new ConfigException("RAFT_SNAPSHOT_EVERY: must be >= 0, got " + snapshotEvery);
     }
+    if (!(snapshotRatio >= 0 && snapshotRatio <= 1000)) {
+      throw new ConfigException("RAFT_SNAPSHOT_RATIO: must be 0..1000, got " + snapshotRatio);
+    }
     Path dir = Path.of(raftDir == null || raftDir.isBlank()
         ? "data/raft/product-" + memberId : raftDir);
     RaftNodeOptions o = RaftNodeOptions.defaults(memberId, members.size())
-        .withTiming(tickMs, 10, 2).withSnapshotEvery(snapshotEvery);
-    o = new RaftNodeOptions(o.id(), o.clusterSize(), o.tickMillis(), o.electionTicks(),
-        o.heartbeatTicks(), o.snapshotEvery(), maxBatch, o.requestTimeoutMillis(),
-        o.maxAppendBytes(), o.maxInflight());
+        .withTiming(tickMs, 10, 2).withSnapshotEvery(snapshotEvery)
+        .withSnapshotRatio(snapshotRatio).withMaxApplyBatch(maxBatch);
     return new Setup(o, members, peers, dir, key);
   }
 

@@ -35,9 +35,11 @@ class FiveReplicaProcessTest {
     try (ReplicaProcesses cluster = new ReplicaProcesses(5, work, SharedLocalPostgres.get(),
         "procraft" + System.nanoTime() % 100000,
         List.of("-Xmx160m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"))) {
-      // snapshot + compact every 50 entries, so restarted members catch up by InstallSnapshot
+      // snapshot + compact every 50 entries (ratio 0: the count alone, whatever the database
+      // size), so restarted members catch up by InstallSnapshot
       // (PostgreSQL COPY snapshot shipped over Raft) as well as by log replay
-      cluster.extraArgs.addAll(List.of("--raft-snapshot-every", "50"));
+      cluster.extraArgs.addAll(List.of("--raft-snapshot-every", "50",
+          "--raft-snapshot-ratio", "0"));
       cluster.startAll();
       try {
         await("a leader all five agree on").atMost(Duration.ofSeconds(300))

@@ -51,8 +51,12 @@ import java.util.function.Consumer;
  *       durability and acknowledges the Readys to the core in order.
  *   <li><b>apply</b>: installs received snapshots, applies committed entries in consecutive
  *       batches, completes the futures of proposals this member accepted (identified by the
- *       {@link ProposalEnvelope}), and takes a snapshot every {@code snapshotEvery} entries, which
- *       the loop then uses to compact the log.
+ *       {@link ProposalEnvelope}), and asks the snapshot thread for a snapshot when the policy
+ *       says so (at least {@code snapshotEvery} entries AND at least {@code snapshotRatio} x the
+ *       last snapshot's size in entry bytes since the last snapshot; see raft/RUNTIME.md).
+ *   <li><b>snapshot</b>: takes one state machine snapshot at a time while the apply thread keeps
+ *       applying; the loop then compacts the log at the position the snapshot reports. An
+ *       installed snapshot waits until no snapshot is being taken.
  *   <li><b>ticker</b>: queues a tick {@code tickMillis} after the previous one, unless one is
  *       still queued (a starved node's clock runs slow instead of jumping).
  * </ul>
@@ -84,6 +88,7 @@ public final class RaftNode implements AutoCloseable {
   private final AtomicBoolean tickQueued = new AtomicBoolean();
   private final AtomicLong messagesSent = new AtomicLong();
   private final AtomicLong messagesReceived = new AtomicLong();
+  private final AtomicLong snapshotsTaken = new AtomicLong();
 
   // ---- loop-owned state
   private RaftCore core;
@@ -99,6 +104,8 @@ public final class RaftNode implements AutoCloseable {
   private final List<ProposalEvent> proposalBatch = new ArrayList<>();
   private long proposalBatchBytes;
   private long loopApplied;
+  /** A snapshot reported before the loop heard that its position was applied; compacted then. */
+  private RaftStateMachine.StateSnapshot deferredSnapshot;
   private long lastTerm;
   private long ticks;
 
@@ -111,6 +118,27 @@ public final class RaftNode implements AutoCloseable {
   private Thread loopThread;
   private Thread ioThread;
   private Thread applyThread;
+  private Thread snapshotThread;
+
+  // ---- snapshot hand-off between the apply thread and the snapshot thread
+  private final Object snapshotLock = new Object();
+  /** Guarded by snapshotLock: a snapshot was requested and has not finished yet. */
+  private boolean snapshotBusy;
+  /** Guarded by snapshotLock: the snapshot thread must exit. */
+  private boolean snapshotStop;
+  /** Guarded by snapshotLock: the last snapshot finished and not yet seen by the apply thread. */
+  private RaftStateMachine.StateSnapshot snapshotDone;
+
+  // ---- apply-thread-owned snapshot policy state
+  /** Entry bytes applied since start (the sum of the applied entries' data lengths). */
+  private long appliedBytes;
+  /** Position and {@link #appliedBytes} of the last snapshot taken or installed (or start). */
+  private long baseIndex;
+  private long baseBytes;
+  /** Size of the last snapshot taken or installed; 0 = none yet (the entry count decides). */
+  private long lastSnapshotSize;
+  /** While a snapshot runs: (index, appliedBytes) after each applied chunk since its request. */
+  private final ArrayDeque<long[]> bytesAt = new ArrayDeque<>();
   private ScheduledExecutorService ticker;
 
   private static final class PendingProposal {
@@ -188,8 +216,10 @@ public final class RaftNode implements AutoCloseable {
     if (started) throw new IllegalStateException("already started");
     long sa = sm.lastApplied();
     SnapshotMeta snap = storage.snapshot();
+    byte[] snapData = snap.index() > 0 ? storage.snapshotData() : null;
+    lastSnapshotSize = snapData == null ? 0 : snapData.length;
     if (sa < snap.index()) {
-      long pos = sm.restore(storage.snapshotData());
+      long pos = sm.restore(snapData);
       if (pos != snap.index()) {
         throw new IllegalStateException("restored snapshot reports position " + pos
             + " but the log's snapshot is at " + snap.index());
@@ -205,12 +235,14 @@ public final class RaftNode implements AutoCloseable {
         .nextLong()), storage, sa);
     applied = sa;
     loopApplied = sa;
+    baseIndex = sa;
     lastTerm = core.term();
     publishStatus();
     started = true;
     loopThread = thread(this::runLoop, "raft-loop-" + id);
     ioThread = thread(this::runIo, "raft-io-" + id);
     applyThread = thread(this::runApply, "raft-apply-" + id);
+    snapshotThread = thread(this::runSnapshots, "raft-snapshot-" + id);
     ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "raft-tick-" + id);
       t.setDaemon(true);
@@ -298,6 +330,11 @@ public final class RaftNode implements AutoCloseable {
           s.messagesReceived(), true);
     }
     return s;
+  }
+
+  /** Snapshots the state machine has taken on this node since start (not counting installs). */
+  public long snapshotsTaken() {
+    return snapshotsTaken.get();
   }
 
   /** The fatal failure that stopped this node, or null. */
@@ -568,11 +605,26 @@ public final class RaftNode implements AutoCloseable {
     while (!readsWaiting.isEmpty() && readsWaiting.peek().index() <= index) {
       readsWaiting.poll().future().complete(index);
     }
+    if (deferredSnapshot != null && deferredSnapshot.index() <= core.status().applied()) {
+      RaftStateMachine.StateSnapshot s = deferredSnapshot;
+      deferredSnapshot = null;
+      onSnapshotTaken(s);
+    }
   }
 
+  /**
+   * Compacts the log at a snapshot's position. A snapshot at or below the log's snapshot is stale
+   * (an installed snapshot overtook it) and dropped. One beyond what the loop knows to be applied
+   * (the snapshot thread saw the state machine's commit before the apply thread reported it)
+   * waits for that report.
+   */
   private void onSnapshotTaken(RaftStateMachine.StateSnapshot s) {
     Status st = core.status();
-    if (s.index() <= st.snapshotIndex() || s.index() > st.applied()) return;
+    if (s.index() <= st.snapshotIndex()) return;
+    if (s.index() > st.applied()) {
+      deferredSnapshot = s;
+      return;
+    }
     SnapshotMeta meta = core.compact(s.index(), s.data());
     compactPending.add(new Compaction(meta, s.data()));
   }
@@ -668,7 +720,6 @@ public final class RaftNode implements AutoCloseable {
   // ------------------------------------------------------------------ apply
 
   private void runApply() {
-    long sinceSnapshot = 0;
     while (true) {
       ApplyTask task;
       try {
@@ -676,17 +727,21 @@ public final class RaftNode implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      if (task instanceof Stop) return;
+      if (task instanceof Stop || fatal != null) return;
       try {
         if (task instanceof Restore r) {
           if (r.index() > applied) {
+            // never replace the state while a snapshot of it is being taken
+            awaitNoSnapshot();
             long pos = sm.restore(r.data());
             if (pos != r.index()) {
               throw new IllegalStateException("restored snapshot at " + pos + ", expected "
                   + r.index());
             }
             applied = pos;
-            sinceSnapshot = 0;
+            baseIndex = pos;
+            baseBytes = appliedBytes;
+            lastSnapshotSize = r.data().length;
             LOG.log(Level.INFO, "raft node " + id + " installed a snapshot at index " + pos);
             long a = pos;
             events.add(() -> onApplied(a));
@@ -710,21 +765,133 @@ public final class RaftNode implements AutoCloseable {
           throw new IllegalStateException("gap in committed entries: applied " + applied
               + ", next " + ents.get(from).index());
         }
+        boolean tracking = snapshotInProgress();
         while (from < ents.size()) {
           int to = Math.min(ents.size(), from + opts.maxApplyBatch());
-          applyChunk(ents.subList(from, to));
-          sinceSnapshot += to - from;
+          List<LogEntry> chunk = ents.subList(from, to);
+          applyChunk(chunk);
+          for (LogEntry e : chunk) appliedBytes += e.data().length;
+          if (tracking) bytesAt.addLast(new long[] {applied, appliedBytes});
           from = to;
         }
         long a = applied;
         events.add(() -> onApplied(a));
-        if (opts.snapshotEvery() > 0 && sinceSnapshot >= opts.snapshotEvery()) {
-          sinceSnapshot = 0;
-          RaftStateMachine.StateSnapshot s = sm.snapshot();
-          events.add(() -> onSnapshotTaken(s));
-        }
+        maybeSnapshot();
       } catch (RuntimeException | Error e) {
         fail(e);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The snapshot policy (apply thread): when no snapshot is being taken, and at least {@code
+   * snapshotEvery} entries and at least {@code snapshotRatio} x the last snapshot's size in entry
+   * bytes were applied since the last snapshot's position, asks the snapshot thread for one.
+   */
+  private void maybeSnapshot() {
+    if (opts.snapshotEvery() <= 0 || snapshotInProgress()) return;
+    if (applied - baseIndex < opts.snapshotEvery()) return;
+    if (appliedBytes - baseBytes < opts.snapshotRatio() * lastSnapshotSize) return;
+    bytesAt.clear();
+    bytesAt.addLast(new long[] {applied, appliedBytes});
+    synchronized (snapshotLock) {
+      snapshotBusy = true;
+      snapshotLock.notifyAll();
+    }
+  }
+
+  /**
+   * Whether a snapshot is still being taken. When one finished since the last call, moves the
+   * policy's baseline to its position (apply thread).
+   */
+  private boolean snapshotInProgress() {
+    RaftStateMachine.StateSnapshot done;
+    synchronized (snapshotLock) {
+      if (snapshotBusy) return true;
+      done = snapshotDone;
+      snapshotDone = null;
+    }
+    if (done != null) {
+      if (done.index() > baseIndex) {
+        // the entry bytes applied up to its position: the first recorded chunk end at or after
+        // it (never earlier, so the next snapshot never comes before the rule allows)
+        long at = appliedBytes;
+        for (long[] p : bytesAt) {
+          if (p[0] >= done.index()) {
+            at = p[1];
+            break;
+          }
+        }
+        baseIndex = done.index();
+        baseBytes = at;
+        lastSnapshotSize = done.data().length;
+      }
+      bytesAt.clear();
+    }
+    return false;
+  }
+
+  /** Waits until no snapshot is being taken (apply thread). */
+  private void awaitNoSnapshot() {
+    synchronized (snapshotLock) {
+      while (snapshotBusy) {
+        try {
+          snapshotLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for a snapshot to finish");
+        }
+      }
+    }
+    snapshotInProgress(); // consume the finished one (its position is below the installed one)
+  }
+
+  // ------------------------------------------------------------------ snapshot thread
+
+  private void runSnapshots() {
+    while (true) {
+      synchronized (snapshotLock) {
+        while (!snapshotBusy && !snapshotStop) {
+          try {
+            snapshotLock.wait();
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        if (snapshotStop) {
+          snapshotBusy = false;
+          snapshotLock.notifyAll();
+          return;
+        }
+      }
+      RaftStateMachine.StateSnapshot s = null;
+      Throwable failure = null;
+      long t0 = System.nanoTime();
+      try {
+        s = sm.snapshot();
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
+      if (s != null) {
+        snapshotsTaken.incrementAndGet();
+        LOG.log(Level.INFO, String.format("raft node %d took a snapshot at index %d (applied %d):"
+            + " %d bytes in %d ms", id, s.index(), applied, s.data().length,
+            (System.nanoTime() - t0) / 1_000_000));
+        RaftStateMachine.StateSnapshot taken = s;
+        events.add(() -> onSnapshotTaken(taken));
+      }
+      synchronized (snapshotLock) {
+        snapshotDone = s;
+        snapshotBusy = false;
+        snapshotLock.notifyAll();
+      }
+      if (failure != null) {
+        if (closed) {
+          LOG.log(Level.DEBUG, "snapshot failed while closing", failure);
+        } else {
+          fail(failure);
+        }
         return;
       }
     }
@@ -792,6 +959,11 @@ public final class RaftNode implements AutoCloseable {
     join(ioThread);
     applyQueue.add(new Stop());
     join(applyThread);
+    synchronized (snapshotLock) {
+      snapshotStop = true;
+      snapshotLock.notifyAll();
+    }
+    join(snapshotThread); // a snapshot in progress finishes before the caller closes the machine
     failAllPending(new RaftUnavailableException("node closed", -1));
     publishStatus();
     closeQuietly();
