@@ -320,14 +320,16 @@ public final class RaftNode implements AutoCloseable {
     return f;
   }
 
-  /** The latest status (updated after every batch of loop events). */
+  /** The latest status (published after every batch of loop events; the applied index is live). */
   public NodeStatus status() {
     NodeStatus s = status;
-    if (fatal != null && !s.fatal()) { // the loop may have stopped before publishing it
-      s = new NodeStatus(s.id(), s.role(), s.term(), s.leader(), s.commit(), applied,
-          s.lastIndex(), s.snapshotIndex(), s.logEntries(), s.droppedByCore(),
+    long a = applied; // live: a read completed by the loop may precede the next publication
+    boolean stopped = fatal != null; // the loop may have stopped before publishing it
+    if (a != s.applied() || stopped != s.fatal()) {
+      s = new NodeStatus(s.id(), s.role(), s.term(), s.leader(), s.commit(), Math.max(a,
+          s.applied()), s.lastIndex(), s.snapshotIndex(), s.logEntries(), s.droppedByCore(),
           s.droppedUndecodable(), s.fsyncs(), s.persistedEntries(), s.messagesSent(),
-          s.messagesReceived(), true);
+          s.messagesReceived(), s.fatal() || stopped);
     }
     return s;
   }
