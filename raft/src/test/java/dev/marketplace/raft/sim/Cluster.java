@@ -194,6 +194,8 @@ public final class Cluster {
   private long now;
   public final Node[] nodes;
   private final boolean[][] blocked;
+  private final boolean[][] held;
+  private final List<HeldMessage> heldMessages = new ArrayList<>();
   private final ArrayDeque<String> trace = new ArrayDeque<>();
   private final long[][] sentByTypeTo;
   private final long[] appendRejectsFrom;
@@ -215,6 +217,8 @@ public final class Cluster {
 
   private record EntryInfo(byte[] data, long prevTerm) {}
 
+  private record HeldMessage(int from, int to, byte[] bytes, boolean corrupted) {}
+
   // clients
   private final List<Client> clients = new ArrayList<>();
   private final Map<Long, Client> readWaiters = new HashMap<>();
@@ -234,6 +238,7 @@ public final class Cluster {
     this.rng = new SplittableRandom(seed);
     this.nodes = new Node[n];
     this.blocked = new boolean[n][n];
+    this.held = new boolean[n][n];
     this.sentByTypeTo = new long[MessageType.values().length][n];
     this.appendRejectsFrom = new long[n];
     for (int i = 0; i < n; i++) nodes[i] = new Node(i);
@@ -346,6 +351,10 @@ public final class Cluster {
   }
 
   private void deliver(int from, int to, byte[] bytes, boolean corrupted) {
+    if (held[from][to]) {
+      heldMessages.add(new HeldMessage(from, to, bytes, corrupted));
+      return;
+    }
     Node node = nodes[to];
     if (blocked[from][to] || !node.alive) {
       droppedMessages++;
@@ -404,6 +413,41 @@ public final class Cluster {
       for (int j = 0; j < n; j++) blocked[i][j] = in[i] != in[j];
     }
     addTrace("partition " + Arrays.toString(group));
+  }
+
+  /**
+   * Holds back every message from {@code from} to {@code to} that would arrive from now on (a
+   * one-way link that stalls without losing anything), until {@link #release}.
+   */
+  public void hold(int from, int to) {
+    held[from][to] = true;
+    addTrace("hold " + from + "->" + to);
+  }
+
+  /**
+   * Ends {@link #hold}: the held messages arrive now, in the order they were held (each still
+   * subject to partitions and crashes at that moment). Returns the held messages (decoded;
+   * corrupted ones left out), in order.
+   */
+  public List<Message> release(int from, int to) {
+    held[from][to] = false;
+    List<Message> out = new ArrayList<>();
+    Iterator<HeldMessage> it = heldMessages.iterator();
+    while (it.hasNext()) {
+      HeldMessage h = it.next();
+      if (h.from() != from || h.to() != to) continue;
+      it.remove();
+      if (!h.corrupted()) {
+        try {
+          out.add(MessageCodec.decode(h.bytes()));
+        } catch (MessageDecodeException e) {
+          throw failure("decode failed without corruption: " + e, e);
+        }
+      }
+      schedule(0, () -> deliver(h.from(), h.to(), h.bytes(), h.corrupted()));
+    }
+    addTrace("release " + from + "->" + to + " (" + out.size() + " held)");
+    return out;
   }
 
   public void heal() {
@@ -639,6 +683,47 @@ public final class Cluster {
     ProposeResult r = node.core.propose(cmd);
     processReady(node);
     return r;
+  }
+
+  /**
+   * "put key value" commands of the test client, one per value, with new seqs (to propose with
+   * {@link #proposeAll}, and to propose again unchanged as a client retry would).
+   */
+  public List<byte[]> directCommands(String key, String... values) {
+    List<byte[]> out = new ArrayList<>(values.length);
+    for (String v : values) {
+      out.add(new KvStateMachine.Command(DIRECT_CLIENT, ++directSeq, key, v).encode());
+    }
+    return out;
+  }
+
+  /** Proposes commands together at a node with {@link RaftCore#proposeAll}, as the runtime does. */
+  public ProposeResult proposeAll(int nodeId, List<byte[]> commands) {
+    Node node = nodes[nodeId];
+    ProposeResult r = node.core.proposeAll(commands);
+    processReady(node);
+    return r;
+  }
+
+  /** One "put" of the test client found in a node's log. */
+  public record LoggedPut(long index, long term, String value) {}
+
+  /**
+   * The test client's puts of {@code key} in a node's log (snapshot excluded: from its first to
+   * its last index, committed or not), in log order.
+   */
+  public List<LoggedPut> loggedPuts(int nodeId, String key) {
+    RaftCore core = nodes[nodeId].core;
+    List<LoggedPut> out = new ArrayList<>();
+    for (long i = core.firstIndex(); i <= core.lastIndex(); i++) {
+      LogEntry e = core.entryAt(i);
+      if (e == null || e.data().length == 0) continue;
+      KvStateMachine.Command c = KvStateMachine.Command.decode(e.data());
+      if (c.client() == DIRECT_CLIENT && c.key().equals(key)) {
+        out.add(new LoggedPut(e.index(), e.term(), c.value()));
+      }
+    }
+    return out;
   }
 
   /** A ReadIndex read issued by a test directly at a node. */
