@@ -359,11 +359,27 @@ class RaftScenarioTest {
 
   @Test
   void continuousChurnStaysSafeAndLinearizable() {
+    churn(opts(), 25);
+  }
+
+  @Test
+  void continuousChurnWithBatchedClientWritesStaysSafeAndLinearizable() {
+    // clients issue up to 4 writes at once (proposeAll), half of their attempts through a
+    // follower that forwards the batch, while nodes crash and restart
     Cluster.Options o = opts();
+    o.maxClientBatch = 4;
+    o.clientBatchProb = 0.6;
+    o.ignoreLeaderHintProb = 0.5;
+    Cluster c = churn(o, 38);
+    assertThat(c.clientBatchesAtLeader).isPositive();
+    assertThat(c.clientBatchesForwarded).isPositive();
+  }
+
+  private static Cluster churn(Cluster.Options o, long seed) {
     o.dropProb = 0.05;
     o.snapshotEvery = 15;
-    Cluster c = new Cluster(5, 25, o);
-    SplittableRandom r = new SplittableRandom(25);
+    Cluster c = new Cluster(5, seed, o);
+    SplittableRandom r = new SplittableRandom(seed);
     c.startClients(4);
     for (int i = 0; i < 40; i++) {
       c.runTicks(5 + r.nextInt(15));
@@ -384,6 +400,7 @@ class RaftScenarioTest {
     assertThat(c.ackedWrites()).isGreaterThan(20);
     Linearizability.Result lin = Linearizability.check(c.historyForCheck());
     assertThat(lin.ok()).as("linearizable " + lin.badHistory()).isTrue();
+    return c;
   }
 
   @Test
