@@ -29,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * Deterministic simulator of a Raft cluster: a virtual clock, a seeded random source, a lossy
  * network that carries every message as encoded bytes (drop, duplicate, delay/reorder, corrupt,
  * partitions), simulated disks with crash semantics, a key-value state machine per node, and
- * clients issuing writes and ReadIndex reads. Safety invariants are checked after every event; a
+ * clients issuing writes (alone, or in batches proposed together with {@link
+ * RaftCore#proposeAll}) and ReadIndex reads. Safety invariants are checked after every event; a
  * violation throws an {@link AssertionError} carrying the seed and the last deliveries. Test
  * code; not thread-safe.
  */
