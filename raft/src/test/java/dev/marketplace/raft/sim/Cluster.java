@@ -29,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * Deterministic simulator of a Raft cluster: a virtual clock, a seeded random source, a lossy
  * network that carries every message as encoded bytes (drop, duplicate, delay/reorder, corrupt,
  * partitions), simulated disks with crash semantics, a key-value state machine per node, and
- * clients issuing writes and ReadIndex reads. Safety invariants are checked after every event; a
+ * clients issuing writes (alone, or in batches proposed together with {@link
+ * RaftCore#proposeAll}) and ReadIndex reads. Safety invariants are checked after every event; a
  * violation throws an {@link AssertionError} carrying the seed and the last deliveries. Test
  * code; not thread-safe.
  */
@@ -66,6 +67,22 @@ public final class Cluster {
      * older scenarios replay unchanged).
      */
     public double crashReportProb = 0;
+    /**
+     * Largest number of writes a client issues at once (1 = one write at a time). A client's
+     * writes issued together are proposed together with {@link RaftCore#proposeAll} (a
+     * follower forwards them as one PROPOSE message), and so are its retries of the ones not
+     * yet acknowledged; each write is still its own operation in the history. 1 = no extra
+     * random draws, so older scenarios replay unchanged.
+     */
+    public int maxClientBatch = 1;
+    /** With maxClientBatch > 1: chance that a client's next operation is a batch of 2.. writes. */
+    public double clientBatchProb = 0;
+    /**
+     * Chance that a client attempt goes to a random node even when it knows the leader, so
+     * that proposals (and batches) are forwarded by followers, not only made at the leader.
+     * 0 = never (no random draws).
+     */
+    public double ignoreLeaderHintProb = 0;
   }
 
   /** One client-visible operation, for the linearizability check. */
@@ -76,13 +93,24 @@ public final class Cluster {
     public String value;
     public final long invoke;
     public long response = Long.MAX_VALUE;
+    /** The client's sequence number of a write (its dedup key in the state machine); 0 for reads. */
+    public final long seq;
+    /** How many writes the client issued together with this one (1 = alone; reads: 1). */
+    public final int batch;
 
-    HistOp(int client, boolean write, String key, String value, long invoke) {
+    HistOp(int client, boolean write, String key, String value, long invoke, long seq, int batch) {
       this.client = client;
       this.write = write;
       this.key = key;
       this.value = value;
       this.invoke = invoke;
+      this.seq = seq;
+      this.batch = batch;
+    }
+
+    /** An operation for checker tests: no seq, not part of a batch. */
+    HistOp(int client, boolean write, String key, String value, long invoke) {
+      this(client, write, key, value, invoke, 0, 1);
     }
 
     public boolean done() {
@@ -91,8 +119,8 @@ public final class Cluster {
 
     @Override
     public String toString() {
-      return "c" + client + (write ? " put " : " get ") + key + "=" + value + " [" + invoke + ","
-          + (done() ? response : "?") + "]";
+      return "c" + client + (write ? " put#" + seq + (batch > 1 ? "/b" + batch : "") + " " : " get ")
+          + key + "=" + value + " [" + invoke + "," + (done() ? response : "?") + "]";
     }
   }
 
@@ -139,8 +167,10 @@ public final class Cluster {
   private final class Client {
     final int id;
     long seq;
-    HistOp op;
-    long opSeq;
+    /** The read in progress, or null. */
+    HistOp read;
+    /** The writes in progress, not yet acknowledged, in seq order (issued together). */
+    final List<HistOp> writes = new ArrayList<>();
     long reqId = -1;
     int node = -1;
     int nodeIncarnation;
@@ -149,6 +179,10 @@ public final class Cluster {
 
     Client(int id) {
       this.id = id;
+    }
+
+    boolean busy() {
+      return read != null || !writes.isEmpty();
     }
   }
 
@@ -161,6 +195,8 @@ public final class Cluster {
   private long now;
   public final Node[] nodes;
   private final boolean[][] blocked;
+  private final boolean[][] held;
+  private final List<HeldMessage> heldMessages = new ArrayList<>();
   private final ArrayDeque<String> trace = new ArrayDeque<>();
   private final long[][] sentByTypeTo;
   private final long[] appendRejectsFrom;
@@ -168,6 +204,11 @@ public final class Cluster {
   public long droppedMessages;
   public long corruptRejected;
   public long events;
+  /** Client proposals of 2+ commands (proposeAll) accepted by a leader / forwarded by a follower. */
+  public long clientBatchesAtLeader;
+  public long clientBatchesForwarded;
+  /** Client attempts that re-proposed only the rest of a batch (part of it was acknowledged). */
+  public long clientBatchesPartlyRetried;
 
   // invariants
   private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
@@ -176,6 +217,8 @@ public final class Cluster {
   private final Map<Long, LogEntry> appliedAt = new HashMap<>();
 
   private record EntryInfo(byte[] data, long prevTerm) {}
+
+  private record HeldMessage(int from, int to, byte[] bytes, boolean corrupted) {}
 
   // clients
   private final List<Client> clients = new ArrayList<>();
@@ -196,6 +239,7 @@ public final class Cluster {
     this.rng = new SplittableRandom(seed);
     this.nodes = new Node[n];
     this.blocked = new boolean[n][n];
+    this.held = new boolean[n][n];
     this.sentByTypeTo = new long[MessageType.values().length][n];
     this.appendRejectsFrom = new long[n];
     for (int i = 0; i < n; i++) nodes[i] = new Node(i);
@@ -308,6 +352,10 @@ public final class Cluster {
   }
 
   private void deliver(int from, int to, byte[] bytes, boolean corrupted) {
+    if (held[from][to]) {
+      heldMessages.add(new HeldMessage(from, to, bytes, corrupted));
+      return;
+    }
     Node node = nodes[to];
     if (blocked[from][to] || !node.alive) {
       droppedMessages++;
@@ -366,6 +414,41 @@ public final class Cluster {
       for (int j = 0; j < n; j++) blocked[i][j] = in[i] != in[j];
     }
     addTrace("partition " + Arrays.toString(group));
+  }
+
+  /**
+   * Holds back every message from {@code from} to {@code to} that would arrive from now on (a
+   * one-way link that stalls without losing anything), until {@link #release}.
+   */
+  public void hold(int from, int to) {
+    held[from][to] = true;
+    addTrace("hold " + from + "->" + to);
+  }
+
+  /**
+   * Ends {@link #hold}: the held messages arrive now, in the order they were held (each still
+   * subject to partitions and crashes at that moment). Returns the held messages (decoded;
+   * corrupted ones left out), in order.
+   */
+  public List<Message> release(int from, int to) {
+    held[from][to] = false;
+    List<Message> out = new ArrayList<>();
+    Iterator<HeldMessage> it = heldMessages.iterator();
+    while (it.hasNext()) {
+      HeldMessage h = it.next();
+      if (h.from() != from || h.to() != to) continue;
+      it.remove();
+      if (!h.corrupted()) {
+        try {
+          out.add(MessageCodec.decode(h.bytes()));
+        } catch (MessageDecodeException e) {
+          throw failure("decode failed without corruption: " + e, e);
+        }
+      }
+      schedule(0, () -> deliver(h.from(), h.to(), h.bytes(), h.corrupted()));
+    }
+    addTrace("release " + from + "->" + to + " (" + out.size() + " held)");
+    return out;
   }
 
   public void heal() {
@@ -512,14 +595,32 @@ public final class Cluster {
       throw failure("state machine safety: node " + node.id + " applies " + e + " at index "
           + e.index() + " but another node applied " + prev);
     }
-    KvStateMachine.Command c = node.kv.apply(e.index(), e.data());
+    long[] lastSeqBefore = {0};
+    KvStateMachine.Command c = node.kv.apply(e.index(), e.data(), lastSeqBefore);
     if (c == null) return;
+    if (c.client() != DIRECT_CLIENT && c.seq() > lastSeqBefore[0] + 1) {
+      // A workload client proposes seq s+1 only together with (after, in one batch) s or once s
+      // was acknowledged, i.e. applied; so a gap means a write vanished from the middle of a
+      // batch or a batch's writes were reordered.
+      throw failure("client write order: node " + node.id + " applies client " + c.client()
+          + " seq " + c.seq() + " at index " + e.index() + " after seq " + lastSeqBefore[0]);
+    }
+    // Acknowledge the client's write with this seq if the client waits on this node (incarnation):
+    // applied now, or a duplicate of one applied before (a retry). Writes issued together are
+    // acknowledged one by one, as their entries apply.
     for (Client cl : clients) {
-      if (cl.id == c.client() && cl.op != null && cl.op.write && cl.opSeq == c.seq()
-          && cl.node == node.id && cl.nodeIncarnation == node.incarnation) {
-        cl.op.response = now;
+      if (cl.id != c.client() || cl.node != node.id || cl.nodeIncarnation != node.incarnation) {
+        continue;
+      }
+      Iterator<HistOp> it = cl.writes.iterator();
+      while (it.hasNext()) {
+        HistOp op = it.next();
+        if (op.seq != c.seq()) continue;
+        op.response = now;
         ackedSeq.merge(cl.id, c.seq(), Math::max);
-        finishOp(cl);
+        it.remove();
+        if (!cl.busy()) finishOp(cl);
+        break;
       }
     }
   }
@@ -537,9 +638,9 @@ public final class Cluster {
         continue;
       }
       Client c = readWaiters.remove(rs.requestId());
-      if (c == null || c.reqId != rs.requestId() || c.op == null) continue;
-      c.op.value = node.kv.get(c.op.key);
-      c.op.response = now;
+      if (c == null || c.reqId != rs.requestId() || c.read == null) continue;
+      c.read.value = node.kv.get(c.read.key);
+      c.read.response = now;
       finishOp(c);
     }
   }
@@ -583,6 +684,47 @@ public final class Cluster {
     ProposeResult r = node.core.propose(cmd);
     processReady(node);
     return r;
+  }
+
+  /**
+   * "put key value" commands of the test client, one per value, with new seqs (to propose with
+   * {@link #proposeAll}, and to propose again unchanged as a client retry would).
+   */
+  public List<byte[]> directCommands(String key, String... values) {
+    List<byte[]> out = new ArrayList<>(values.length);
+    for (String v : values) {
+      out.add(new KvStateMachine.Command(DIRECT_CLIENT, ++directSeq, key, v).encode());
+    }
+    return out;
+  }
+
+  /** Proposes commands together at a node with {@link RaftCore#proposeAll}, as the runtime does. */
+  public ProposeResult proposeAll(int nodeId, List<byte[]> commands) {
+    Node node = nodes[nodeId];
+    ProposeResult r = node.core.proposeAll(commands);
+    processReady(node);
+    return r;
+  }
+
+  /** One "put" of the test client found in a node's log. */
+  public record LoggedPut(long index, long term, String value) {}
+
+  /**
+   * The test client's puts of {@code key} in a node's log (snapshot excluded: from its first to
+   * its last index, committed or not), in log order.
+   */
+  public List<LoggedPut> loggedPuts(int nodeId, String key) {
+    RaftCore core = nodes[nodeId].core;
+    List<LoggedPut> out = new ArrayList<>();
+    for (long i = core.firstIndex(); i <= core.lastIndex(); i++) {
+      LogEntry e = core.entryAt(i);
+      if (e == null || e.data().length == 0) continue;
+      KvStateMachine.Command c = KvStateMachine.Command.decode(e.data());
+      if (c.client() == DIRECT_CLIENT && c.key().equals(key)) {
+        out.add(new LoggedPut(e.index(), e.term(), c.value()));
+      }
+    }
+    return out;
   }
 
   /** A ReadIndex read issued by a test directly at a node. */
@@ -653,27 +795,45 @@ public final class Cluster {
   }
 
   public boolean clientsIdle() {
-    for (Client c : clients) if (c.op != null) return false;
+    for (Client c : clients) if (c.busy()) return false;
     return true;
   }
 
+  /**
+   * Starts a client's next operation: a ReadIndex read, one write, or (opt.maxClientBatch > 1,
+   * with chance opt.clientBatchProb) a batch of 2..maxClientBatch writes with consecutive seqs,
+   * issued at once and proposed together.
+   */
   private void startOp(Client c) {
-    if (!clientsRunning || c.op != null) return;
-    String key = "k" + rng.nextInt(keys);
+    if (!clientsRunning || c.busy()) return;
+    String firstKey = "k" + rng.nextInt(keys); // draws in the order of the one-op-only workload
     boolean write = rng.nextDouble() >= readFraction;
-    if (write) {
-      c.opSeq = ++c.seq;
-      c.op = new HistOp(c.id, true, key, "v" + c.id + "." + c.seq, now);
-    } else {
-      c.op = new HistOp(c.id, false, key, null, now);
+    if (!write) {
+      c.read = new HistOp(c.id, false, firstKey, null, now);
+      history.add(c.read);
+      attempt(c);
+      return;
     }
-    history.add(c.op);
+    int count = 1;
+    if (opt.maxClientBatch > 1 && rng.nextDouble() < opt.clientBatchProb) {
+      count = 2 + rng.nextInt(opt.maxClientBatch - 1);
+    }
+    for (int i = 0; i < count; i++) {
+      String key = i == 0 ? firstKey : "k" + rng.nextInt(keys);
+      long seq = ++c.seq;
+      HistOp op = new HistOp(c.id, true, key, "v" + c.id + "." + seq, now, seq, count);
+      c.writes.add(op);
+      history.add(op);
+    }
     attempt(c);
   }
 
   private void attempt(Client c) {
-    if (c.op == null) return;
+    if (!c.busy()) return;
     int pick = c.leaderHint >= 0 && nodes[c.leaderHint].alive ? c.leaderHint : rng.nextInt(n);
+    if (opt.ignoreLeaderHintProb > 0 && rng.nextDouble() < opt.ignoreLeaderHintProb) {
+      pick = rng.nextInt(n);
+    }
     Node node = nodes[pick];
     c.attempt++;
     int myAttempt = c.attempt;
@@ -684,15 +844,25 @@ public final class Cluster {
     }
     c.node = pick;
     c.nodeIncarnation = node.incarnation;
-    if (c.op.write) {
-      byte[] cmd = new KvStateMachine.Command(c.id, c.opSeq, c.op.key, c.op.value).encode();
-      ProposeResult r = node.core.propose(cmd);
+    if (!c.writes.isEmpty()) {
+      // every write not yet acknowledged, in seq order: a retry re-proposes them together
+      List<byte[]> cmds = new ArrayList<>(c.writes.size());
+      for (HistOp op : c.writes) {
+        cmds.add(new KvStateMachine.Command(c.id, op.seq, op.key, op.value).encode());
+      }
+      ProposeResult r = cmds.size() == 1 ? node.core.propose(cmds.get(0))
+          : node.core.proposeAll(cmds);
       processReady(node);
       if (r.status() == ProposeResult.Status.NO_LEADER) {
         c.leaderHint = -1;
         retryLater(c, 2);
         return;
       }
+      if (cmds.size() > 1) {
+        if (r.accepted()) clientBatchesAtLeader++;
+        else clientBatchesForwarded++;
+      }
+      if (c.writes.size() < c.writes.get(0).batch) clientBatchesPartlyRetried++;
       c.leaderHint = r.leaderHint();
     } else {
       c.reqId = nextReqId++;
@@ -701,7 +871,7 @@ public final class Cluster {
       processReady(node);
     }
     schedule((long) opt.clientTimeoutTicks * TICK, () -> {
-      if (c.op != null && c.attempt == myAttempt) {
+      if (c.busy() && c.attempt == myAttempt) {
         c.leaderHint = -1;
         attempt(c);
       }
@@ -712,12 +882,12 @@ public final class Cluster {
     c.attempt++;
     int myAttempt = c.attempt;
     schedule((long) ticks * TICK, () -> {
-      if (c.op != null && c.attempt == myAttempt) attempt(c);
+      if (c.busy() && c.attempt == myAttempt) attempt(c);
     });
   }
 
   private void finishOp(Client c) {
-    c.op = null;
+    c.read = null;
     c.reqId = -1;
     c.attempt++;
     schedule(1 + rng.nextInt(2 * TICK), () -> startOp(c));

@@ -30,13 +30,22 @@ final class KvStateMachine {
 
   /** Applies the command at index; returns it (or null for a no-op). */
   Command apply(long index, byte[] bytes) {
+    return apply(index, bytes, new long[1]);
+  }
+
+  /**
+   * Like {@link #apply(long, byte[])}; also stores in {@code lastSeqBefore[0]} the command's
+   * client's last applied seq before this command.
+   */
+  Command apply(long index, byte[] bytes, long[] lastSeqBefore) {
     if (index != applied + 1) {
       throw new IllegalStateException("apply gap: " + index + " after " + applied);
     }
     applied = index;
     if (bytes.length == 0) return null;
     Command c = Command.decode(bytes);
-    if (lastSeq.getOrDefault(c.client(), 0L) < c.seq()) {
+    lastSeqBefore[0] = lastSeq.getOrDefault(c.client(), 0L);
+    if (lastSeqBefore[0] < c.seq()) {
       data.put(c.key(), c.value());
       lastSeq.put(c.client(), c.seq());
     }

@@ -2,9 +2,11 @@ package dev.marketplace.raft.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.raft.Message;
 import dev.marketplace.raft.MessageType;
 import dev.marketplace.raft.ProposeResult;
 import dev.marketplace.raft.Role;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -357,11 +359,27 @@ class RaftScenarioTest {
 
   @Test
   void continuousChurnStaysSafeAndLinearizable() {
+    churn(opts(), 25);
+  }
+
+  @Test
+  void continuousChurnWithBatchedClientWritesStaysSafeAndLinearizable() {
+    // clients issue up to 4 writes at once (proposeAll), half of their attempts through a
+    // follower that forwards the batch, while nodes crash and restart
     Cluster.Options o = opts();
+    o.maxClientBatch = 4;
+    o.clientBatchProb = 0.6;
+    o.ignoreLeaderHintProb = 0.5;
+    Cluster c = churn(o, 38);
+    assertThat(c.clientBatchesAtLeader).isPositive();
+    assertThat(c.clientBatchesForwarded).isPositive();
+  }
+
+  private static Cluster churn(Cluster.Options o, long seed) {
     o.dropProb = 0.05;
     o.snapshotEvery = 15;
-    Cluster c = new Cluster(5, 25, o);
-    SplittableRandom r = new SplittableRandom(25);
+    Cluster c = new Cluster(5, seed, o);
+    SplittableRandom r = new SplittableRandom(seed);
     c.startClients(4);
     for (int i = 0; i < 40; i++) {
       c.runTicks(5 + r.nextInt(15));
@@ -382,6 +400,7 @@ class RaftScenarioTest {
     assertThat(c.ackedWrites()).isGreaterThan(20);
     Linearizability.Result lin = Linearizability.check(c.historyForCheck());
     assertThat(lin.ok()).as("linearizable " + lin.badHistory()).isTrue();
+    return c;
   }
 
   @Test
@@ -492,6 +511,179 @@ class RaftScenarioTest {
     assertThat(r.status()).isEqualTo(ProposeResult.Status.FORWARDED);
     assertThat(r.leaderHint()).isEqualTo(l);
     assertThat(c.runUntil(() -> c.hasValue("fw", "1", c.all()), 100)).isTrue();
+  }
+
+  private static final String[] BATCH = {"1", "2", "3", "4", "5", "6"};
+
+  /**
+   * The batch's entries in a node's log: each at most once, in batch order, at consecutive
+   * indexes of one term, i.e. a prefix of the batch. Returns how many.
+   */
+  private static int batchPrefixIn(Cluster c, int node) {
+    List<Cluster.LoggedPut> puts = c.loggedPuts(node, "b");
+    for (int i = 0; i < puts.size(); i++) {
+      Cluster.LoggedPut p = puts.get(i);
+      assertThat(p.value()).as("node " + node + " log " + puts).isEqualTo(BATCH[i]);
+      assertThat(p.index()).as("node " + node + " log " + puts).isEqualTo(puts.get(0).index() + i);
+      assertThat(p.term()).as("node " + node + " log " + puts).isEqualTo(puts.get(0).term());
+    }
+    return puts.size();
+  }
+
+  /** The one PROPOSE among released messages. */
+  private static Message proposeOf(List<Message> released) {
+    List<Message> p = released.stream().filter(m -> m.type() == MessageType.PROPOSE).toList();
+    assertThat(p).as("held " + released).hasSize(1);
+    return p.get(0);
+  }
+
+  @Test
+  void forwardedBatchCutByLeaderCrashKeepsAPrefixInOrderAndAppliesItOnce_5_4() {
+    // A follower forwards a batch as one PROPOSE; the leader appends it, but partitioned with that
+    // follower alone it cannot commit, and it crashes when the follower holds only part of the
+    // batch (one entry per append). The follower, whose log is the most up to date, is elected
+    // and commits what it holds: a strict prefix of the batch survives, in order, exactly once;
+    // the rest is lost everywhere, also in the old leader's log once it rejoins.
+    Cluster.Options o = opts();
+    o.maxAppendBytes = 1; // one entry per AppendEntries
+    Cluster c = new Cluster(5, 34, o);
+    int l = c.awaitLeader(100);
+    write(c, "a", "0", c.all());
+    int f = (l + 1) % 5;
+    int[] rest = except(5, l, f);
+    long base = c.nodes[l].core.lastIndex();
+    c.partition(l, f);
+    ProposeResult r = c.proposeAll(f, c.directCommands("b", BATCH));
+    assertThat(r.status()).isEqualTo(ProposeResult.Status.FORWARDED);
+    assertThat(r.leaderHint()).isEqualTo(l);
+    assertThat(c.runUntil(() -> c.nodes[f].core.lastIndex() >= base + 2, 50)).isTrue();
+    int held = (int) (c.nodes[f].core.lastIndex() - base);
+    assertThat(held).as("follower holds part of the batch").isBetween(2, BATCH.length - 1);
+    assertThat(c.nodes[l].core.lastIndex()).isEqualTo(base + BATCH.length);
+    assertThat(c.nodes[l].core.commitIndex()).isEqualTo(base); // 2 of 5: nothing committed
+    assertThat(batchPrefixIn(c, l)).isEqualTo(BATCH.length);
+    c.crash(l);
+    c.crash(rest[2]); // the two others need f's vote, which they cannot get: f is elected
+    c.heal();
+    int nl = awaitLeaderNotIn(c, l, rest[2]);
+    assertThat(nl).isEqualTo(f);
+    assertThat(c.runUntil(() -> c.hasValue("b", BATCH[held - 1], f, rest[0], rest[1]), 200))
+        .as(c.describe()).isTrue();
+    c.restart(l);
+    c.restart(rest[2]);
+    write(c, "c", "after", c.all());
+    assertConverges(c, 300);
+    for (int i = 0; i < 5; i++) {
+      assertThat(batchPrefixIn(c, i)).as("batch entries on node " + i).isEqualTo(held);
+      assertThat(c.nodes[i].kv.get("b")).isEqualTo(BATCH[held - 1]);
+    }
+    // applied once: the dedup table saw each of the batch's seqs exactly in order up to the cut
+    assertThat(c.nodes[l].core.commitIndex()).isEqualTo(c.nodes[f].core.commitIndex());
+  }
+
+  @Test
+  void forwardedBatchOfAPartitionedLeaderIsReplacedWhollyByTheNewLeader_5_4() {
+    // The same batch, partly replicated to the forwarding follower, but the old leader stays
+    // alive in its minority; the majority elects a leader without any of the batch and commits
+    // its own writes. On healing, the batch entries of both minority nodes are replaced: none is
+    // ever applied anywhere, and the majority's writes survive.
+    Cluster.Options o = opts();
+    o.maxAppendBytes = 1;
+    Cluster c = new Cluster(5, 35, o);
+    int l = c.awaitLeader(100);
+    write(c, "a", "0", c.all());
+    int f = (l + 1) % 5;
+    long base = c.nodes[l].core.lastIndex();
+    c.partition(l, f);
+    assertThat(c.proposeAll(f, c.directCommands("b", BATCH)).status())
+        .isEqualTo(ProposeResult.Status.FORWARDED);
+    assertThat(c.runUntil(() -> c.nodes[f].core.lastIndex() >= base + 2, 50)).isTrue();
+    int nl = awaitLeaderNotIn(c, l, f);
+    write(c, "b", "majority", except(5, l, f));
+    assertThat(batchPrefixIn(c, l)).isEqualTo(BATCH.length);
+    assertThat(batchPrefixIn(c, f)).isGreaterThanOrEqualTo(2);
+    c.heal();
+    assertConverges(c, 300);
+    for (int i = 0; i < 5; i++) {
+      assertThat(c.loggedPuts(i, "b")).extracting(Cluster.LoggedPut::value)
+          .as("node " + i).containsExactly("majority");
+      assertThat(c.nodes[i].kv.get("b")).isEqualTo("majority");
+    }
+    assertThat(c.leader()).isEqualTo(nl);
+  }
+
+  @Test
+  void batchForwardedToALeaderThatSteppedDownInItsTermIsDroppedAndARetryCommitsItOnce() {
+    // RaftCore's rule: PROPOSE is handled only by a leader; a follower or candidate of the same
+    // term drops it (counted in Status.droppedMessages) and answers nothing, so the forwarder
+    // learns nothing and its client retries after a timeout.
+    Cluster c = new Cluster(5, 36);
+    int l = c.awaitLeader(100);
+    write(c, "a", "0", c.all());
+    int f = (l + 1) % 5;
+    long term = c.nodes[l].core.term();
+    c.hold(f, l); // the forwarded batch is still on the wire ...
+    List<byte[]> batch = c.directCommands("b", BATCH);
+    ProposeResult r = c.proposeAll(f, batch);
+    assertThat(r.status()).isEqualTo(ProposeResult.Status.FORWARDED);
+    assertThat(r.leaderHint()).isEqualTo(l);
+    c.partition(l, f); // ... while l loses its majority and steps down (check-quorum)
+    assertThat(c.runUntil(() -> c.nodes[l].core.role() != Role.LEADER, 100)).isTrue();
+    assertThat(c.nodes[l].core.term()).isEqualTo(term); // pre-vote: no higher term reached it
+    long last = c.nodes[l].core.lastIndex();
+    long dropped = c.nodes[l].core.status().droppedMessages();
+    Message propose = proposeOf(c.release(f, l));
+    assertThat(propose.term()).isEqualTo(term);
+    assertThat(propose.entries()).hasSize(BATCH.length); // the whole batch in one message
+    c.runTicks(1);
+    assertThat(c.nodes[l].core.term()).isEqualTo(term);
+    assertThat(c.nodes[l].core.status().droppedMessages()).isGreaterThan(dropped);
+    assertThat(c.nodes[l].core.lastIndex()).isEqualTo(last);
+    assertThat(c.loggedPuts(l, "b")).isEmpty();
+    c.heal();
+    int nl = c.awaitLeader(300);
+    assertConverges(c, 300);
+    for (int i = 0; i < 5; i++) assertThat(c.loggedPuts(i, "b")).isEmpty();
+    // the client's retry (same commands, same seqs) through a follower commits the batch once
+    int via = (nl + 1) % 5;
+    assertThat(c.runUntil(() -> c.nodes[via].core.leader() == nl, 100)).isTrue();
+    assertThat(c.proposeAll(via, batch).status()).isEqualTo(ProposeResult.Status.FORWARDED);
+    assertThat(c.runUntil(() -> c.hasValue("b", BATCH[BATCH.length - 1], c.all()), 200)).isTrue();
+    assertConverges(c, 300);
+    for (int i = 0; i < 5; i++) {
+      assertThat(batchPrefixIn(c, i)).isEqualTo(BATCH.length);
+      assertThat(c.nodes[i].kv.get("b")).isEqualTo(BATCH[BATCH.length - 1]);
+    }
+  }
+
+  @Test
+  void batchForwardedInAnOlderTermIsIgnoredByTheDeposedLeader() {
+    // RaftCore's rule for a stale term: a PROPOSE whose term is below the receiver's is ignored
+    // before any role handling: not appended (and no reply; the forwarder's client retries)
+    Cluster c = new Cluster(5, 37);
+    int l = c.awaitLeader(100);
+    write(c, "a", "0", c.all());
+    int f = (l + 1) % 5;
+    long term = c.nodes[l].core.term();
+    c.hold(f, l);
+    assertThat(c.proposeAll(f, c.directCommands("b", BATCH)).status())
+        .isEqualTo(ProposeResult.Status.FORWARDED);
+    c.isolate(l);
+    int nl = awaitLeaderNotIn(c, l);
+    c.heal(); // l hears the new leader (f's messages to l are still held)
+    assertThat(c.runUntil(() -> c.nodes[l].core.leader() == nl, 100)).isTrue();
+    assertThat(c.nodes[l].core.term()).isGreaterThan(term);
+    Message propose = proposeOf(c.release(f, l));
+    assertThat(propose.term()).isEqualTo(term).isLessThan(c.nodes[l].core.term());
+    assertThat(propose.entries()).hasSize(BATCH.length);
+    c.runTicks(1); // delivered (the new leader's appends may reach l meanwhile)
+    assertThat(c.loggedPuts(l, "b")).isEmpty();
+    assertThat(c.nodes[l].core.role()).isEqualTo(Role.FOLLOWER);
+    assertConverges(c, 300);
+    for (int i = 0; i < 5; i++) {
+      assertThat(c.loggedPuts(i, "b")).isEmpty();
+      assertThat(c.nodes[i].kv.get("b")).isNull();
+    }
   }
 
   @Test

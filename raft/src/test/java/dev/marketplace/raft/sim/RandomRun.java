@@ -5,7 +5,9 @@ import java.util.SplittableRandom;
 /**
  * One randomized simulation mixing every fault: loss, duplication, long delays (reordering),
  * corruption, partitions, isolation, crashes with torn unsynced tails, restarts, snapshots and
- * chunked InstallSnapshot, with clients writing and reading through ReadIndex. After the faults
+ * chunked InstallSnapshot, with clients writing and reading through ReadIndex. In most runs
+ * clients also issue batches of writes proposed together ({@code RaftCore.proposeAll}), at the
+ * leader or at a follower that forwards them as one message. After the faults
  * stop the cluster must converge, every acknowledged write must survive and the client history
  * must be linearizable. Everything derives from the seed. Test code.
  */
@@ -14,7 +16,8 @@ public final class RandomRun {
 
   /** Summary of a finished run. */
   public record Outcome(long seed, int n, long events, int ops, int ackedWrites, long torn,
-      long lostWrites, long snapshotChunks) {}
+      long lostWrites, long snapshotChunks, long batchesAtLeader, long batchesForwarded,
+      long batchesPartlyRetried, int ackedBatchedWrites) {}
 
   /** Runs one seed; throws AssertionError (with seed and trace) on any violation. */
   public static Outcome run(long seed, int n, int faultTicks) {
@@ -33,6 +36,10 @@ public final class RandomRun {
     o.preVote = r.nextInt(5) != 0; // safety must not depend on the liveness features
     o.checkQuorum = r.nextInt(5) != 0;
     o.crashReportProb = pickD(r, 0, 0.5, 1);
+    // client batches (RaftCore.proposeAll, forwarded by followers as one PROPOSE) in 3 runs of 4
+    o.maxClientBatch = pick(r, 1, 3, 5, 8);
+    o.clientBatchProb = pickD(r, 0.3, 0.7);
+    o.ignoreLeaderHintProb = pickD(r, 0, 0.2, 0.5);
     Cluster c = new Cluster(n, seed, o);
     c.keys = 1 + r.nextInt(3);
     c.startClients(2 + r.nextInt(3));
@@ -64,7 +71,11 @@ public final class RandomRun {
       lost += nd.disk.lostWrites;
       chunks += c.sentCount(dev.marketplace.raft.MessageType.SNAPSHOT, nd.id);
     }
-    return new Outcome(seed, n, c.events, c.history.size(), c.ackedWrites(), torn, lost, chunks);
+    int ackedBatched = 0;
+    for (Cluster.HistOp op : c.history) if (op.write && op.batch > 1 && op.done()) ackedBatched++;
+    return new Outcome(seed, n, c.events, c.history.size(), c.ackedWrites(), torn, lost, chunks,
+        c.clientBatchesAtLeader, c.clientBatchesForwarded, c.clientBatchesPartlyRetried,
+        ackedBatched);
   }
 
   private static void nemesis(Cluster c, SplittableRandom r) {

@@ -49,4 +49,28 @@ class RandomizedSweepTest {
     assertThat(a).isEqualTo(b);
     assertThat(a.ackedWrites()).isPositive();
   }
+
+  @Test
+  void sweepWorkloadProposesBatchesAtLeadersAndThroughFollowers() {
+    // the sweep must really exercise proposeAll: batches appended by a leader, batches forwarded
+    // as one PROPOSE by a follower, batched writes acknowledged, and retries of a batch's rest
+    // after part of it was acknowledged (a batch cut by a fault)
+    long atLeader = 0;
+    long forwarded = 0;
+    long partly = 0;
+    long ackedBatched = 0;
+    for (long s = 1; s <= 40; s++) {
+      RandomRun.Outcome o = RandomRun.run(s, sizeFor(s), TICKS);
+      atLeader += o.batchesAtLeader();
+      forwarded += o.batchesForwarded();
+      partly += o.batchesPartlyRetried();
+      ackedBatched += o.ackedBatchedWrites();
+    }
+    System.out.printf("seeds 1..40: batches at leader %d, forwarded %d, partly retried %d,"
+        + " acknowledged batched writes %d%n", atLeader, forwarded, partly, ackedBatched);
+    assertThat(atLeader).isPositive();
+    assertThat(forwarded).isPositive();
+    assertThat(partly).isPositive();
+    assertThat(ackedBatched).isPositive();
+  }
 }
