@@ -166,6 +166,9 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
+  /** An fsync at least this long is logged (the disk's stalls show up in clients' latency). */
+  private static final long SLOW_SYNC_MILLIS = 100;
+
   /** Most bytes of proposals handed to the core (and forwarded) as one batch. */
   private static final long MAX_PROPOSAL_BATCH_BYTES = 1 << 20;
 
@@ -703,8 +706,15 @@ public final class RaftNode implements AutoCloseable {
           }
         }
         if (wrote) {
+          long t0 = System.nanoTime();
           storage.sync();
           fsyncs.incrementAndGet();
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          if (ms >= SLOW_SYNC_MILLIS) {
+            // this member acknowledges nothing and applies nothing new meanwhile (committed
+            // entries are applied once stored here): its clients wait at least this long
+            LOG.log(Level.INFO, "raft node " + id + ": slow fsync, " + ms + " ms");
+          }
         }
         for (Compaction c : b.compactions()) {
           if (c.meta().index() > storage.snapshot().index()) {
