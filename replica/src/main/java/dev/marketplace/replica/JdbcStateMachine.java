@@ -69,6 +69,8 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   /** Idempotency records live this long, by command time. */
   public static final long IDEMPOTENCY_TTL_MILLIS = 24L * 60 * 60 * 1000;
   private static final long PRUNE_EVERY_MILLIS = 60_000;
+  /** The cached plans are re-made after batch 1, 2, 4, ..., 1024 and then every 1024. */
+  private static final long REPLAN_EVERY_BATCHES = 1024;
   private static final int SNAPSHOT_MAGIC = 0x4D4B5331; // "MKS1"
 
   private final HikariDataSource pool;
@@ -81,6 +83,8 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   private Connection applyConnection;
   private boolean savepointEveryCommand;
   private long appliedBatches;
+  /** {@link #appliedBatches} at which the cached plans are dropped next (see discardPlans). */
+  private long replanAt = 1;
   private long carefulRetries;
 
   private JdbcStateMachine(HikariDataSource pool, CommandHandler<C> handler) {
@@ -173,6 +177,11 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
           || clock - lastPruneMillis >= PRUNE_EVERY_MILLIS;
       try {
         Connection c = applyConnection();
+        if (appliedBatches >= replanAt) {
+          discardPlans(c);
+          replanAt = appliedBatches < REPLAN_EVERY_BATCHES ? appliedBatches * 2
+              : appliedBatches + REPLAN_EVERY_BATCHES;
+        }
         Attempt attempt;
         try {
           // Commands at index >= careful run in a savepoint. The fast path has none; when a
@@ -445,6 +454,21 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       c.commit();
     }
     return applyConnection;
+  }
+
+  /**
+   * Drops the apply connection's cached plans (the prepared statements stay): the next execution
+   * plans again, from the tables' current statistics and size. With seq scans and hash/merge
+   * joins disabled a plan uses indexes anyway, but statistics of a tiny table can still make a
+   * full index scan look cheapest (e.g. MAX without the LIMIT 1 form); PostgreSQL replans by
+   * itself only after an ANALYZE, so the apply path also does it as the log grows: one statement
+   * per 1024 batches, no effect on results.
+   */
+  private static void discardPlans(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
+      st.execute("DISCARD PLANS");
+    }
   }
 
   private void closeApplyConnection() {
