@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
+import org.postgresql.PGStatement;
 import org.postgresql.copy.CopyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -466,7 +468,7 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
    */
   private static void discardPlans(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
-      st.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
+      st.unwrap(PGStatement.class).setPrepareThreshold(0);
       st.execute("DISCARD PLANS");
     }
   }
@@ -495,7 +497,7 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       Map<String, String> out = new LinkedHashMap<>();
       try (Statement st = c.createStatement()) {
         // one-shot: these statements must not enter (and evict from) the driver's cache
-        st.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
+        st.unwrap(PGStatement.class).setPrepareThreshold(0);
         List<String[]> prepared = new ArrayList<>();
         try (ResultSet rs = st.executeQuery("SELECT name, statement, "
             + "coalesce(cardinality(parameter_types), 0) FROM pg_prepared_statements "
@@ -508,7 +510,7 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
           int n = Integer.parseInt(p[2]);
           StringBuilder sql = new StringBuilder("EXPLAIN EXECUTE ").append(quote(p[0]));
           if (n > 0) {
-            sql.append('(').append(String.join(", ", java.util.Collections.nCopies(n, "NULL")))
+            sql.append('(').append(String.join(", ", Collections.nCopies(n, "NULL")))
                 .append(')');
           }
           StringBuilder plan = new StringBuilder();
