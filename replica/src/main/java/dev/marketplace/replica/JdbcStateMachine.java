@@ -9,22 +9,26 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
+import org.postgresql.PGStatement;
 import org.postgresql.copy.CopyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +70,8 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   /** Idempotency records live this long, by command time. */
   public static final long IDEMPOTENCY_TTL_MILLIS = 24L * 60 * 60 * 1000;
   private static final long PRUNE_EVERY_MILLIS = 60_000;
+  /** The cached plans are re-made after batch 1, 2, 4, ..., 1024 and then every 1024. */
+  private static final long REPLAN_EVERY_BATCHES = 1024;
   /** Format 1: per table {@code [name][length:int64][COPY binary bytes]} (restore only). */
   private static final int SNAPSHOT_MAGIC_V1 = 0x4D4B5331; // "MKS1"
   /**
@@ -84,9 +90,10 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   private long lastPruneMillis = Long.MIN_VALUE;
   private volatile Throwable failure;
   private Connection applyConnection;
-  private Boolean applyConnectionDurable;
   private boolean savepointEveryCommand;
   private long appliedBatches;
+  /** {@link #appliedBatches} at which the cached plans are dropped next (see discardPlans). */
+  private long replanAt = 1;
   private long carefulRetries;
 
   private JdbcStateMachine(HikariDataSource pool, CommandHandler<C> handler) {
@@ -95,7 +102,8 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   }
 
   /**
-   * Connects (pool of {@code poolSize}), runs the migrations and reads {@code last_applied}.
+   * Connects (pool of {@code poolSize} for reads, snapshots and restores; apply has its own
+   * connection), runs the migrations and reads {@code last_applied}.
    *
    * @param domainMigrations a Flyway location such as {@code classpath:db/customer}
    */
@@ -177,7 +185,12 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       boolean prune = lastPruneMillis == Long.MIN_VALUE
           || clock - lastPruneMillis >= PRUNE_EVERY_MILLIS;
       try {
-        Connection c = applyConnection(durable);
+        Connection c = applyConnection();
+        if (appliedBatches >= replanAt) {
+          discardPlans(c);
+          replanAt = appliedBatches < REPLAN_EVERY_BATCHES ? appliedBatches * 2
+              : appliedBatches + REPLAN_EVERY_BATCHES;
+        }
         Attempt attempt;
         try {
           // Commands at index >= careful run in a savepoint. The fast path has none; when a
@@ -193,7 +206,7 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
             log.debug("rejection at batch offset {} of {}: re-running the batch with "
                 + "savepoints from there", careful, slots.length);
           }
-          finish(c, attempt.fresh, last, clock, prune);
+          finish(c, attempt.fresh, last, clock, prune, durable);
           c.commit();
         } catch (SQLException | RuntimeException e) {
           try {
@@ -357,13 +370,21 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
    * records when due. Pruning comes after the records, as when they were written one by one.
    */
   private void finish(Connection c, Map<String, Stored> fresh, long last, long clock,
-      boolean prune) throws SQLException {
+      boolean prune, boolean durable) throws SQLException {
+    // A durable batch commits with synchronous_commit = on (the session default is off): the
+    // set_config(..., true) is a SET LOCAL riding in this statement's WHERE, so it costs no round
+    // trip. The row is updated only if the whole WHERE was evaluated, so an update count of 1
+    // proves the setting was made; anything else is fatal.
+    String where = durable
+        ? " WHERE id = 1 AND set_config('synchronous_commit', 'on', true) = 'on'"
+        : " WHERE id = 1";
+    int updated;
     if (fresh.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE replica_state SET last_applied = ?, max_command_millis = ? WHERE id = 1")) {
+          "UPDATE replica_state SET last_applied = ?, max_command_millis = ?" + where)) {
         ps.setLong(1, last);
         ps.setLong(2, clock);
-        ps.executeUpdate();
+        updated = ps.executeUpdate();
       }
     } else {
       String[] keys = new String[fresh.size()];
@@ -381,14 +402,17 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
           + "(key, result, applied_at_millis) SELECT * FROM unnest(?::text[], ?::bytea[], "
           + "?::bigint[]) ON CONFLICT (key) DO UPDATE SET result = EXCLUDED.result, "
           + "applied_at_millis = EXCLUDED.applied_at_millis) "
-          + "UPDATE replica_state SET last_applied = ?, max_command_millis = ? WHERE id = 1")) {
+          + "UPDATE replica_state SET last_applied = ?, max_command_millis = ?" + where)) {
         ps.setArray(1, c.createArrayOf("text", keys));
         ps.setArray(2, c.createArrayOf("bytea", results));
         ps.setArray(3, c.createArrayOf("int8", times));
         ps.setLong(4, last);
         ps.setLong(5, clock);
-        ps.executeUpdate();
+        updated = ps.executeUpdate();
       }
+    }
+    if (updated != 1) {
+      throw new IllegalStateException("replica_state update matched " + updated + " rows");
     }
     if (prune) {
       try (PreparedStatement ps = c.prepareStatement(
@@ -400,44 +424,114 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
   }
 
   /**
-   * The connection every batch runs on, opened on first use and kept (so apply never waits for
-   * the read pool and its prepared statements stay warm), with the session's {@code
-   * synchronous_commit} matching {@code durable}.
+   * The session settings of the apply connection. Every statement of the apply path is a key
+   * lookup or a keyed write, so the right plan is the same for any table size: an index scan,
+   * joined by nested loop to the batch's parameter arrays. Planning is most of PostgreSQL's CPU
+   * per batch, so statements are planned once (generic plans; pgjdbc server-prepares each on its
+   * first execution, see {@link #applyConnection}). A generic plan made while a table is tiny
+   * (a new replica, before autovacuum's first ANALYZE) would seq-scan or hash it, and keep doing
+   * so as it grows; with seq scans, hash and merge joins disabled the planner takes the index
+   * plan whenever there is one, whatever the statistics say. Tests check every apply statement's
+   * plan ({@link #explainApplyStatements}). {@code synchronous_commit} is off for the session;
+   * a durable batch sets it for its own transaction in {@link #finish}.
    */
-  private Connection applyConnection(boolean durable) throws SQLException {
+  static final String APPLY_SESSION_SETTINGS = "SET plan_cache_mode = force_generic_plan; "
+      + "SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off; "
+      + "SET synchronous_commit = off";
+
+  /**
+   * The connection every batch runs on, opened on first use and kept (so apply never waits for
+   * the read pool and its prepared statements and their plans stay warm), with {@link
+   * #APPLY_SESSION_SETTINGS}. Its own connection, not one of the pool's: its session settings
+   * never reach the readers, and it holds only the apply path's prepared statements.
+   */
+  private Connection applyConnection() throws SQLException {
     if (applyConnection == null) {
-      applyConnection = pool.getConnection();
-      applyConnection.setAutoCommit(false);
-      applyConnectionDurable = null;
-      try (Statement st = applyConnection.createStatement()) {
-        // Plan every execution for its actual arguments and the tables' current size. A generic
-        // plan made while a table was small (a new replica, before autovacuum's first ANALYZE)
-        // seq-scans it on every batch as it grows: measured, the idempotency and items tables
-        // were read in full once per batch. Planning these few statements per batch is cheap.
-        st.execute("SET plan_cache_mode = force_custom_plan");
+      Properties props = new Properties();
+      props.setProperty("user", pool.getUsername());
+      if (pool.getPassword() != null) {
+        props.setProperty("password", pool.getPassword());
       }
-      applyConnection.commit();
-    }
-    if (applyConnectionDurable == null || applyConnectionDurable != durable) {
-      try (Statement st = applyConnection.createStatement()) {
-        st.execute(durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
+      // server-prepare every statement on its first execution (the default waits for the 5th)
+      props.setProperty("prepareThreshold", "1");
+      Connection c = DriverManager.getConnection(pool.getJdbcUrl(), props);
+      applyConnection = c;
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement()) {
+        st.execute(APPLY_SESSION_SETTINGS);
       }
-      applyConnection.commit();
-      applyConnectionDurable = durable;
+      c.commit();
     }
     return applyConnection;
+  }
+
+  /**
+   * Drops the apply connection's cached plans (the prepared statements stay): the next execution
+   * plans again, from the tables' current statistics and size. With seq scans and hash/merge
+   * joins disabled a plan uses indexes anyway, but statistics of a tiny table can still make a
+   * full index scan look cheapest (e.g. MAX without the LIMIT 1 form); PostgreSQL replans by
+   * itself only after an ANALYZE, so the apply path also does it as the log grows: one statement
+   * per 1024 batches, no effect on results.
+   */
+  private static void discardPlans(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.unwrap(PGStatement.class).setPrepareThreshold(0);
+      st.execute("DISCARD PLANS");
+    }
   }
 
   private void closeApplyConnection() {
     Connection c = applyConnection;
     applyConnection = null;
-    applyConnectionDurable = null;
     if (c != null) {
       try {
         c.close();
       } catch (SQLException | RuntimeException ignored) {
         // broken anyway
       }
+    }
+  }
+
+  /**
+   * Test support: the plan PostgreSQL uses for every statement the apply connection has
+   * prepared so far (statement text to {@code EXPLAIN} output), run on that connection. With
+   * {@link #APPLY_SESSION_SETTINGS} these are the cached generic plans every later batch
+   * executes, whatever the arguments; so a test can check them for scans that grow with a table.
+   */
+  public Map<String, String> explainApplyStatements() throws SQLException {
+    synchronized (applyLock) {
+      Connection c = applyConnection();
+      Map<String, String> out = new LinkedHashMap<>();
+      try (Statement st = c.createStatement()) {
+        // one-shot: these statements must not enter (and evict from) the driver's cache
+        st.unwrap(PGStatement.class).setPrepareThreshold(0);
+        List<String[]> prepared = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT name, statement, "
+            + "coalesce(cardinality(parameter_types), 0) FROM pg_prepared_statements "
+            + "WHERE NOT from_sql ORDER BY name")) {
+          while (rs.next()) {
+            prepared.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+          }
+        }
+        for (String[] p : prepared) {
+          int n = Integer.parseInt(p[2]);
+          StringBuilder sql = new StringBuilder("EXPLAIN EXECUTE ").append(quote(p[0]));
+          if (n > 0) {
+            sql.append('(').append(String.join(", ", Collections.nCopies(n, "NULL")))
+                .append(')');
+          }
+          StringBuilder plan = new StringBuilder();
+          try (ResultSet rs = st.executeQuery(sql.toString())) {
+            while (rs.next()) {
+              plan.append(rs.getString(1)).append('\n');
+            }
+          }
+          out.put(p[1], plan.toString());
+        }
+      } finally {
+        c.rollback();
+      }
+      return out;
     }
   }
 
@@ -625,7 +719,7 @@ public final class JdbcStateMachine<C> implements StateMachine, AutoCloseable {
       if (failure != null) {
         throw new StateMachineFailedException("state machine stopped", failure);
       }
-      Connection c = applyConnection(applyConnectionDurable != null && applyConnectionDurable);
+      Connection c = applyConnection();
       try (Statement st = c.createStatement()) {
         st.execute("SET LOCAL synchronous_commit = on");
         st.executeUpdate("UPDATE replica_state SET last_applied = last_applied WHERE id = 1");
