@@ -195,6 +195,27 @@ class SnapshotPolicyTest {
   }
 
   @Test
+  void membersSnapshotAtStaggeredThresholds() throws Exception {
+    // count 10 scaled by 1 + id/6: members 0, 1, 2 need 10, 11.7, 13.3 entries (unstaggered, all
+    // three would snapshot the same log at 10 when it is applied one entry at a time)
+    start(3, 10, 0, 8);
+    int leader = awaitLeader();
+    writeSequentially(leader, 40);
+    long upTo = nodes[leader].status().applied();
+    for (RaftNode node : nodes) {
+      await().atMost(WAIT).until(() -> node.status().applied() >= upTo);
+    }
+    for (int i = 0; i < 3; i++) {
+      SizedStateMachine sm = sms[i];
+      await().atMost(WAIT).until(() -> !sm.reported().isEmpty());
+      List<Long> p = sm.reported();
+      System.out.println("member " + i + ": snapshots at " + p);
+      assertThat(p.get(0)).as("member %d", i)
+          .isGreaterThanOrEqualTo((long) Math.ceil(10 * (1 + i / 6.0)));
+    }
+  }
+
+  @Test
   void ratioZeroLeavesTheEntryCountAlone() throws Exception {
     // the control for the test above: the same load and snapshot size with ratio 0 snapshots
     // about every 10 entries, so the wide gaps there come from the size rule
@@ -230,7 +251,7 @@ class SnapshotPolicyTest {
     long upTo = nodes[leader].status().applied();
     await().atMost(WAIT).until(() -> nodes[lagging].status().applied() >= upTo);
     assertThat(sms[lagging].reported()).isEmpty();
-    writeSequentially(leader, 40);
+    writeSequentially(leader, 90); // member 1 or 2 of 3 needs 175 or 200 (stagger 7/6 or 4/3)
     await().atMost(WAIT).until(() -> !sms[lagging].reported().isEmpty());
     assertThat(sms[lagging].reported().get(0)).isGreaterThanOrEqualTo(installed + 150);
     assertThat(sms[lagging].overlap).isFalse();
@@ -272,7 +293,7 @@ class SnapshotPolicyTest {
     int leader = awaitLeader();
     int lagging = (leader + 1) % 3;
     sms[lagging].blockSnapshots = true;
-    writeSequentially(leader, 12);
+    writeSequentially(leader, 15); // >= 10 x the stagger (up to 4/3 for member 2 of 3)
     assertThat(sms[lagging].entered.await(30, TimeUnit.SECONDS)).isTrue();
     net.isolate(lagging);
     long lagEnd = nodes[lagging].status().lastIndex();
