@@ -64,6 +64,11 @@ class RaftNodeClusterTest {
   }
 
   private int awaitLeader() {
+    return awaitLeader(nodes);
+  }
+
+  /** Waits (up to 30 s) until exactly one of {@code nodes} (nulls skipped) is leader; its id. */
+  static int awaitLeader(RaftNode[] nodes) {
     int[] leader = {-1};
     await().atMost(WAIT).until(() -> {
       int found = -1;

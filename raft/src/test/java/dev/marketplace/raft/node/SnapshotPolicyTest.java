@@ -3,7 +3,6 @@ package dev.marketplace.raft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.marketplace.raft.Role;
 import dev.marketplace.raft.storage.SegmentedLogStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -146,20 +145,7 @@ class SnapshotPolicyTest {
   }
 
   private int awaitLeader() {
-    int[] leader = {-1};
-    await().atMost(WAIT).until(() -> {
-      int found = -1;
-      int count = 0;
-      for (RaftNode node : nodes) {
-        if (node.status().role() == Role.LEADER) {
-          found = node.id();
-          count++;
-        }
-      }
-      leader[0] = found;
-      return count == 1;
-    });
-    return leader[0];
+    return RaftNodeClusterTest.awaitLeader(nodes);
   }
 
   /** Writes {@code count} entries one after another through {@code via}, retrying failures. */
