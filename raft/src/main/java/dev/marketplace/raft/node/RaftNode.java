@@ -229,10 +229,8 @@ public final class RaftNode implements AutoCloseable {
     if (started) throw new IllegalStateException("already started");
     long sa = sm.lastApplied();
     SnapshotMeta snap = storage.snapshot();
-    byte[] snapData = snap.index() > 0 ? storage.snapshotData() : null;
-    lastSnapshotSize = snapData == null ? 0 : snapData.length;
     if (sa < snap.index()) {
-      long pos = sm.restore(snapData);
+      long pos = sm.restore(storage.snapshotData());
       if (pos != snap.index()) {
         throw new IllegalStateException("restored snapshot reports position " + pos
             + " but the log's snapshot is at " + snap.index());
@@ -249,6 +247,7 @@ public final class RaftNode implements AutoCloseable {
     applied = sa;
     loopApplied = sa;
     baseIndex = sa;
+    lastSnapshotSize = core.snapshot().meta().index() > 0 ? core.snapshot().data().length : 0;
     lastTerm = core.term();
     publishStatus();
     started = true;
