@@ -148,6 +148,14 @@ class SnapshotPolicyTest {
     return RaftNodeClusterTest.awaitLeader(nodes);
   }
 
+  /** Consecutive snapshot positions are at least {@code gap} entries apart. */
+  private static void assertGapsAtLeast(List<Long> positions, long gap) {
+    for (int i = 1; i < positions.size(); i++) {
+      assertThat(positions.get(i) - positions.get(i - 1)).as("gap before snapshot %d", i)
+          .isGreaterThanOrEqualTo(gap);
+    }
+  }
+
   /** Writes {@code count} entries one after another through {@code via}, retrying failures. */
   private void writeSequentially(int via, int count) {
     for (int k = 0; k < count; k++) {
@@ -170,14 +178,24 @@ class SnapshotPolicyTest {
     // entries of ENTRY_BYTES (= the last snapshot's size), more than the count of 10
     assertThat(p).isNotEmpty();
     assertThat(p.get(0)).isGreaterThanOrEqualTo(10);
-    for (int i = 1; i < p.size(); i++) {
-      assertThat(p.get(i) - p.get(i - 1)).as("gap before snapshot %d", i)
-          .isGreaterThanOrEqualTo(40);
-    }
+    assertGapsAtLeast(p, 40);
     assertThat(p.size()).isGreaterThanOrEqualTo(3);
     long last = p.get(p.size() - 1);
     await().atMost(WAIT).until(() -> nodes[0].status().snapshotIndex() == last);
     assertThat(nodes[0].snapshotsTaken()).isEqualTo(p.size());
+  }
+
+  @Test
+  void ratioZeroLeavesTheEntryCountAlone() throws Exception {
+    // the control for the test above: the same load and snapshot size with ratio 0 snapshots
+    // about every 10 entries, so the wide gaps there come from the size rule
+    start(1, 10, 0, 40 * ENTRY_BYTES);
+    awaitLeader();
+    writeSequentially(0, 200);
+    List<Long> p = sms[0].reported();
+    System.out.println("ratio 0: snapshots at " + p);
+    assertGapsAtLeast(p, 10);
+    assertThat(p.size()).isGreaterThan(200 / 40 + 1);
   }
 
   @Test
@@ -199,21 +217,6 @@ class SnapshotPolicyTest {
       assertThat(p.get(0)).as("member %d", i)
           .isGreaterThanOrEqualTo((long) Math.ceil(10 * (1 + i / 6.0)));
     }
-  }
-
-  @Test
-  void ratioZeroLeavesTheEntryCountAlone() throws Exception {
-    // the control for the test above: the same load and snapshot size with ratio 0 snapshots
-    // about every 10 entries, so the wide gaps there come from the size rule
-    start(1, 10, 0, 40 * ENTRY_BYTES);
-    awaitLeader();
-    writeSequentially(0, 200);
-    List<Long> p = sms[0].reported();
-    System.out.println("ratio 0: snapshots at " + p);
-    for (int i = 1; i < p.size(); i++) {
-      assertThat(p.get(i) - p.get(i - 1)).isGreaterThanOrEqualTo(10);
-    }
-    assertThat(p.size()).isGreaterThan(200 / 40 + 1);
   }
 
   @Test
