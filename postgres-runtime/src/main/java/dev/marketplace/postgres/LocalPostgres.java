@@ -20,6 +20,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -59,6 +61,10 @@ public final class LocalPostgres implements AutoCloseable {
   private final long pid;
   private final Thread shutdownHook;
   private boolean stopped;
+  /** The folders {@link #newTempDataDir} made in this JVM (deleted with their data folder). */
+  private static final Set<Path> TEMP_PARENTS = ConcurrentHashMap.newKeySet();
+  /** Guarded by this: a throwaway server's temp folder, deleted once the server is stopped. */
+  private Path deleteWhenStopped;
 
   private LocalPostgres(
       Path binDir, Path dataDir, int port, boolean asRoot, boolean reattached, long pid) {
@@ -153,6 +159,47 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /**
+   * Starts a throwaway server (for tests and benchmarks) in a new temp data folder ({@link
+   * #newTempDataDir}) and deletes that folder when the server is stopped, by {@link #stop()} or at
+   * JVM exit: each run used to leave hundreds of megabytes in the temp folder.
+   */
+  public static LocalPostgres startThrowaway(String prefix) {
+    Path data = newTempDataDir(prefix);
+    LocalPostgres pg;
+    try {
+      pg = start(data);
+    } catch (RuntimeException e) {
+      deleteTree(data.getParent());
+      throw e;
+    }
+    pg.deleteDataWhenStopped();
+    return pg;
+  }
+
+  /**
+   * Makes {@link #stop()} delete this server's data folder, and its parent when that is a folder
+   * made by {@link #newTempDataDir}, once the server is gone. Irreversible: for throwaway data.
+   */
+  public synchronized void deleteDataWhenStopped() {
+    Path parent = dataDir.getParent();
+    deleteWhenStopped = parent != null && TEMP_PARENTS.contains(parent) ? parent : dataDir;
+  }
+
+  /** Deletes {@code root} and everything under it; logs (does not throw) what it cannot delete. */
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("cannot delete the throwaway PostgreSQL folder {}: {}", root, e.toString());
+    }
+  }
+
+  /**
    * A new, empty data folder path under the system temp folder whose parent is searchable by the
    * {@code postgres} OS user (mode 0755), for tests and throwaway clusters. The returned folder
    * itself does not exist yet; {@link #start} creates it.
@@ -161,6 +208,7 @@ public final class LocalPostgres implements AutoCloseable {
     try {
       Path parent = Files.createTempDirectory(prefix);
       Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
+      TEMP_PARENTS.add(parent.toAbsolutePath().normalize());
       return parent.resolve("data");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a temp folder", e);
@@ -270,6 +318,9 @@ public final class LocalPostgres implements AutoCloseable {
       } catch (Exception e) {
         ph.get().destroyForcibly();
       }
+    }
+    if (deleteWhenStopped != null) {
+      deleteTree(deleteWhenStopped);
     }
   }
 

@@ -16,7 +16,7 @@ public final class SharedLocalPostgres {
   /** The shared server, started on first call. */
   public static synchronized LocalPostgres get() {
     if (instance == null) {
-      instance = LocalPostgres.start(LocalPostgres.newTempDataDir("shared-pg-"));
+      instance = LocalPostgres.startThrowaway("shared-pg-");
     }
     return instance;
   }

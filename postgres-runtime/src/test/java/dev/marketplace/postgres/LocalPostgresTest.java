@@ -64,6 +64,22 @@ class LocalPostgresTest {
       pid = pg.pid();
     }
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    // the folder outlives the server on purpose (warm restart above); this test removes it
+    try (LocalPostgres pg = LocalPostgres.start(dir)) {
+      pg.deleteDataWhenStopped();
+    }
+    assertThat(dir.getParent()).doesNotExist();
+  }
+
+  @Test
+  void throwawayServerDeletesItsFolderWhenStopped() throws Exception {
+    Path data;
+    try (LocalPostgres pg = LocalPostgres.startThrowaway("localpg-throwaway-")) {
+      data = pg.dataDir();
+      pg.createDatabase("scratch");
+      assertThat(data.resolve("PG_VERSION")).exists();
+    }
+    assertThat(data.getParent()).doesNotExist();
   }
 
   @Test
@@ -73,8 +89,7 @@ class LocalPostgresTest {
     assertThatThrownBy(() -> LocalPostgres.start(junk))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("PG_VERSION");
-    Path dir = LocalPostgres.newTempDataDir("localpg-names-");
-    try (LocalPostgres pg = LocalPostgres.start(dir)) {
+    try (LocalPostgres pg = LocalPostgres.startThrowaway("localpg-names-")) {
       assertThatThrownBy(() -> pg.createDatabase("x; DROP DATABASE postgres"))
           .isInstanceOf(IllegalArgumentException.class);
     }

@@ -26,6 +26,8 @@ class SegmentedLogStorageTest {
   private static final int SEGMENT = 1024; // 8 frames per segment
 
   @TempDir Path dir;
+  /** Where a test keeps copies of segments (a JUnit folder: removed after the test). */
+  @TempDir Path backupDir;
 
   private static List<LogEntry> entries(long from, long to, long term) {
     List<LogEntry> es = new ArrayList<>();
@@ -309,7 +311,7 @@ class SegmentedLogStorageTest {
 
   @Test
   void compactionInterruptedByACrashIsFinishedOnOpen() throws Exception {
-    Path backup = Files.createTempDirectory(dir.getParent(), "backup");
+    Path backup = backupDir;
     try (SegmentedLogStorage s = new SegmentedLogStorage(dir, SEGMENT)) {
       s.append(entries(1, 41, 1));
       s.sync();
@@ -327,7 +329,7 @@ class SegmentedLogStorageTest {
 
   @Test
   void conflictingSnapshotInterruptedByACrashStillDiscardsTheLog() throws Exception {
-    Path backup = Files.createTempDirectory(dir.getParent(), "backup");
+    Path backup = backupDir;
     try (SegmentedLogStorage s = new SegmentedLogStorage(dir, SEGMENT)) {
       s.append(entries(1, 41, 1));
       s.sync();

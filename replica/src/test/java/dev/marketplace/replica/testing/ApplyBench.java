@@ -54,7 +54,7 @@ public final class ApplyBench {
       Supplier<? extends CommandHandler<C>> handler, LoadFactory<C> loads) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
     String[] sizes = (args.length > 1 ? args[1] : "1,8,32").split(",");
-    try (LocalPostgres pg = LocalPostgres.start(LocalPostgres.newTempDataDir("apply-bench-"))) {
+    try (LocalPostgres pg = LocalPostgres.startThrowaway("apply-bench-")) {
       List<String> rows = new ArrayList<>();
       int run = 0;
       for (String s : sizes) {
