@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -331,7 +332,7 @@ public final class RaftBenchmark {
   // ------------------------------------------------------------------ product-db
 
   private void productDb(Path dir) throws Exception {
-    try (LocalPostgres pg = LocalPostgres.start(LocalPostgres.newTempDataDir("bench-pg-"));
+    try (LocalPostgres pg = LocalPostgres.startThrowaway("bench-pg-");
         ReplicaProcesses cluster = new ReplicaProcesses(dbReplicas, dir, pg, "bench",
             traceElections ? withTrace(replicaJvm) : replicaJvm)) {
       cluster.startAll();
@@ -362,8 +363,10 @@ public final class RaftBenchmark {
         long cs0 = serverContextSwitches();
         measuring.set(true);
         long t0 = System.nanoTime();
+        ApplyLag lag = new ApplyLag(cluster);
         waitSeconds(seconds);
         measuring.set(false);
+        lag.close();
         long writes = load.acked.get() - a0;
         long cpu = serverCpuNanos(pg.pid()) - cpu0;
         long cs = serverContextSwitches() - cs0;
@@ -379,6 +382,9 @@ public final class RaftBenchmark {
         System.out.println("  by the replica that answered (leader = " + leaderOf(cluster)
             + "): " + byReplica(byReplica));
         System.out.println("  slowest writes (answered at, replica, ms): " + slow);
+        System.out.println("  writes >= 50 ms (second answered, replica, count): " + slow.tail());
+        System.out.println("  apply lag (highest commit seen minus the replica's applied index,"
+            + " sampled every 100 ms; median/max entries): " + lag);
         double perWrite = writes == 0 ? 0 : cpu / 1e3 / writes;
         rows.add(String.format("|   server CPU (replica JVMs + PostgreSQL): %.2f cores busy, %.0f us"
             + " per write; %d cores => at most %.0f writes/s if nothing else ran |",
@@ -390,6 +396,63 @@ public final class RaftBenchmark {
         System.out.println(rows.get(rows.size() - 1));
       }
       if (runKills) leaderKills(cluster);
+    }
+  }
+
+  /**
+   * Samples every replica's status every 100 ms on its own thread and keeps, per replica, how far
+   * its applied index trails the highest commit index any replica reported in that sample: a
+   * replica whose apply falls behind keeps its clients waiting even though the write is committed.
+   */
+  static final class ApplyLag implements AutoCloseable {
+    private final ReplicaProcesses cluster;
+    private final List<List<Long>> lags = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean stop;
+
+    ApplyLag(ReplicaProcesses cluster) {
+      this.cluster = cluster;
+      for (int i = 0; i < cluster.n; i++) lags.add(new ArrayList<>());
+      thread = new Thread(this::run, "apply-lag");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void run() {
+      while (!stop) {
+        ReplicaStatus[] st = new ReplicaStatus[cluster.n];
+        long commit = 0;
+        for (int i = 0; i < cluster.n; i++) {
+          st[i] = cluster.status(i);
+          if (st[i] != null) commit = Math.max(commit, st[i].getCommitIndex());
+        }
+        synchronized (lags) {
+          for (int i = 0; i < cluster.n; i++) {
+            if (st[i] != null) lags.get(i).add(commit - st[i].getAppliedIndex());
+          }
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      thread.join();
+    }
+
+    @Override
+    public String toString() {
+      List<String> out = new ArrayList<>();
+      synchronized (lags) {
+        for (int i = 0; i < lags.size(); i++) {
+          List<Long> l = new ArrayList<>(lags.get(i));
+          l.sort(null);
+          out.add(l.isEmpty() ? "r" + i + " -" : "r" + i + " " + l.get(l.size() / 2) + "/"
+              + l.get(l.size() - 1));
+        }
+      }
+      return String.join(", ", out);
     }
   }
 
@@ -421,15 +484,23 @@ public final class RaftBenchmark {
   static final class SlowWrites {
     private record Slow(LocalTime at, int replica, long nanos) {}
 
+    /** Writes at least this slow are counted per wall-clock second and replica. */
+    private static final long TAIL_NANOS = 50_000_000;
+
     private final int keep;
     private final PriorityQueue<Slow> worst =
         new PriorityQueue<>((a, b) -> Long.compare(a.nanos(), b.nanos()));
+    /** "HH:MM:SS rN" -> writes >= 50 ms answered then by replica N, in time order. */
+    private final Map<String, Integer> tailBySecond = new TreeMap<>();
 
     SlowWrites(int keep) {
       this.keep = keep;
     }
 
     synchronized void offer(int replica, long nanos) {
+      if (nanos >= TAIL_NANOS) {
+        tailBySecond.merge(LocalTime.now().withNano(0) + " r" + replica, 1, Integer::sum);
+      }
       if (worst.size() < keep || nanos > worst.peek().nanos()) {
         worst.add(new Slow(LocalTime.now(), replica, nanos));
         if (worst.size() > keep) worst.poll();
@@ -443,6 +514,13 @@ public final class RaftBenchmark {
       List<String> out = new ArrayList<>();
       for (Slow w : all) out.add(w.at() + " r" + w.replica() + " " + w.nanos() / 1_000_000);
       return String.join(", ", out);
+    }
+
+    /** "HH:MM:SS rN xK, ...": when and where the writes of 50 ms or more were answered. */
+    synchronized String tail() {
+      List<String> out = new ArrayList<>();
+      tailBySecond.forEach((k, v) -> out.add(k + " x" + v));
+      return out.isEmpty() ? "none" : String.join(", ", out);
     }
   }
 

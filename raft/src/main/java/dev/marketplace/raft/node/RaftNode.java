@@ -178,6 +178,9 @@ public final class RaftNode implements AutoCloseable {
   /** An fsync at least this long is logged (the disk's stalls show up in clients' latency). */
   private static final long SLOW_SYNC_MILLIS = 100;
 
+  /** A state machine batch at least this long is logged (its clients wait for it). */
+  private static final long SLOW_APPLY_MILLIS = 100;
+
   /** Most bytes of proposals handed to the core (and forwarded) as one batch. */
   private static final long MAX_PROPOSAL_BATCH_BYTES = 1 << 20;
 
@@ -930,7 +933,13 @@ public final class RaftNode implements AutoCloseable {
       cmds.add(env == null ? new byte[0] : env.payload());
     }
     long first = chunk.get(0).index();
+    long t0 = System.nanoTime();
     List<byte[]> results = sm.apply(first, cmds);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    if (ms >= SLOW_APPLY_MILLIS) {
+      LOG.log(Level.INFO, java.time.LocalTime.now() + " raft node " + id + ": slow apply, "
+          + chunk.size() + " entries from " + first + " in " + ms + " ms");
+    }
     if (results.size() != cmds.size()) {
       throw new IllegalStateException("state machine returned " + results.size()
           + " results for " + cmds.size() + " commands");
