@@ -163,15 +163,29 @@ public final class RaftNode implements AutoCloseable {
   private record PendingRead(CompletableFuture<Long> future, long deadline) {}
 
   /**
-   * A proposal queued to the loop. The loop does not run it alone: consecutive proposals of one
-   * batch of events go to the core together ({@link RaftCore#proposeAll}), so a leader sends one
-   * AppendEntries round and a follower forwards ONE message for all of them.
+   * A proposal queued to the loop. Running it (loop thread) only adds it to the loop's pending
+   * proposal batch: consecutive proposals of one batch of events go to the core together ({@link
+   * RaftCore#proposeAll}, in {@link #flushProposals}, which the loop calls before any other event
+   * and after the batch), so a leader sends one AppendEntries round and a follower forwards ONE
+   * message for all of them.
    */
-  private record ProposalEvent(long reqId, PendingProposal pending, byte[] data)
-      implements Runnable {
+  private final class ProposalEvent implements Runnable {
+    final long reqId;
+    final PendingProposal pending;
+    final byte[] data;
+
+    ProposalEvent(long reqId, PendingProposal pending, byte[] data) {
+      this.reqId = reqId;
+      this.pending = pending;
+      this.data = data;
+    }
+
     @Override
     public void run() {
-      throw new IllegalStateException("proposals are batched by the loop");
+      if (!proposals.containsKey(reqId)) return; // failed or timed out meanwhile
+      if (proposalBatchBytes + data.length > MAX_PROPOSAL_BATCH_BYTES) flushProposals();
+      proposalBatch.add(this);
+      proposalBatchBytes += data.length;
     }
   }
 
@@ -479,17 +493,7 @@ public final class RaftNode implements AutoCloseable {
         // relative to them (e.g. a message that changes the leader is handled in between)
         for (Runnable r : batch) {
           if (fatal != null) break;
-          if (r instanceof ProposalEvent pe) {
-            if (proposals.containsKey(pe.reqId())) {
-              if (proposalBatchBytes + pe.data().length > MAX_PROPOSAL_BATCH_BYTES) {
-                flushProposals();
-              }
-              proposalBatch.add(pe);
-              proposalBatchBytes += pe.data().length;
-            }
-            continue;
-          }
-          flushProposals();
+          if (!(r instanceof ProposalEvent)) flushProposals();
           r.run();
         }
         if (fatal == null) flushProposals();
@@ -515,15 +519,15 @@ public final class RaftNode implements AutoCloseable {
   private void flushProposals() {
     if (proposalBatch.isEmpty()) return;
     List<byte[]> data = new ArrayList<>(proposalBatch.size());
-    for (ProposalEvent pe : proposalBatch) data.add(pe.data());
+    for (ProposalEvent pe : proposalBatch) data.add(pe.data);
     ProposeResult r = core.proposeAll(data);
     if (r.status() == ProposeResult.Status.NO_LEADER) {
       for (ProposalEvent pe : proposalBatch) {
-        failProposal(pe.reqId(), new RaftUnavailableException("no leader known", -1));
+        failProposal(pe.reqId, new RaftUnavailableException("no leader known", -1));
       }
     } else {
       long t = core.term();
-      for (ProposalEvent pe : proposalBatch) pe.pending().term = t;
+      for (ProposalEvent pe : proposalBatch) pe.pending.term = t;
     }
     proposalBatch.clear();
     proposalBatchBytes = 0;
