@@ -3,14 +3,17 @@ package dev.marketplace.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class LocalPostgresTest {
@@ -86,9 +89,13 @@ class LocalPostgresTest {
   void rejectsBadDatabaseNamesAndNonPostgresFolders() throws Exception {
     Path junk = Files.createTempDirectory("localpg-junk-");
     Files.writeString(junk.resolve("hello.txt"), "not a cluster");
-    assertThatThrownBy(() -> LocalPostgres.start(junk))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("PG_VERSION");
+    try {
+      assertThatThrownBy(() -> LocalPostgres.start(junk))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("PG_VERSION");
+    } finally {
+      deleteTree(junk);
+    }
     try (LocalPostgres pg = LocalPostgres.startThrowaway("localpg-names-")) {
       assertThatThrownBy(() -> pg.createDatabase("x; DROP DATABASE postgres"))
           .isInstanceOf(IllegalArgumentException.class);
@@ -100,9 +107,21 @@ class LocalPostgresTest {
     boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     org.junit.jupiter.api.Assumptions.assumeTrue(root, "only meaningful as root");
     Path hidden = Files.createTempDirectory("localpg-hidden-"); // mode 0700
-    assertThatThrownBy(() -> LocalPostgres.start(hidden.resolve("data")))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("chmod o+x")
-        .hasMessageContaining(hidden.toString());
+    try {
+      assertThatThrownBy(() -> LocalPostgres.start(hidden.resolve("data")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("chmod o+x")
+          .hasMessageContaining(hidden.toString());
+    } finally {
+      deleteTree(hidden);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }
