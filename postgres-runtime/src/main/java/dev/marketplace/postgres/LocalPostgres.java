@@ -51,6 +51,8 @@ public final class LocalPostgres implements AutoCloseable {
   private static final Pattern DB_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   /** The database superuser created by initdb and used in JDBC URLs. */
   public static final String SUPERUSER = "postgres";
+  /** The folders {@link #newTempDataDir} made in this JVM (deleted with their data folder). */
+  private static final Set<Path> TEMP_PARENTS = ConcurrentHashMap.newKeySet();
   private static final String OS_USER = "postgres";
 
   private final Path binDir;
@@ -61,8 +63,6 @@ public final class LocalPostgres implements AutoCloseable {
   private final long pid;
   private final Thread shutdownHook;
   private boolean stopped;
-  /** The folders {@link #newTempDataDir} made in this JVM (deleted with their data folder). */
-  private static final Set<Path> TEMP_PARENTS = ConcurrentHashMap.newKeySet();
   /** Guarded by this: a throwaway server's temp folder, deleted once the server is stopped. */
   private Path deleteWhenStopped;
 
